@@ -1,0 +1,40 @@
+"""A framework-neutral view of one HTTP request to the CloudWatch endpoint.
+
+The protocol codecs and the SigV4 verifier work on this, not on Flask's request, so they
+can be unit-tested with bytes alone and reused by any WSGI frontend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AwsRequest:
+    method: str
+    path: str
+    # The raw query string exactly as it came on the wire (still percent-encoded).
+    query_string: str = ""
+    # Every header as received, in order, names as sent (lookups are case-insensitive).
+    headers: tuple[tuple[str, str], ...] = ()
+    # The body exactly as received: SigV4 hashes these bytes, before any gzip decoding.
+    body: bytes = b""
+    # The body after Content-Encoding was undone; what the protocol parsers read.
+    decoded_body: bytes | None = None
+    request_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return default
+
+    def header_values(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [value for key, value in self.headers if key.lower() == lowered]
+
+    @property
+    def payload(self) -> bytes:
+        return self.body if self.decoded_body is None else self.decoded_body
