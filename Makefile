@@ -1,0 +1,60 @@
+# heatwatch: every command lives here; `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e lint fmt clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install pinned dependencies
+
+run: $(STAMP) ## the whole system under honcho (APIs, workers, beat, flower, local Redis if needed)
+	$(BIN)/heatwatch-admin dev bootstrap
+	$(BIN)/honcho start
+
+run-heat-api: $(STAMP) ## only the orchestration API (port 8004)
+	$(BIN)/honcho start heat-api
+
+run-watch-api: $(STAMP) ## only the watch API (port 8003)
+	$(BIN)/honcho start watch-api
+
+run-worker: $(STAMP) ## only the three worker pools
+	$(BIN)/honcho start engine metrics watch
+
+run-beat: $(STAMP) ## only celery beat
+	$(BIN)/honcho start beat
+
+test: $(STAMP) ## everything: unit, integration, e2e (what CI runs)
+	$(PY) -m pytest
+
+test-unit: $(STAMP) ## fast tests, no network
+	$(PY) -m pytest -m unit
+
+test-integration: $(STAMP) ## real Redis and databases
+	$(PY) -m pytest -m integration
+
+test-e2e: $(STAMP) ## real processes on free ports
+	$(PY) -m pytest -m e2e
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP) ## format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove local data (databases, Redis files); keeps .env
+	rm -rf var

@@ -1,0 +1,5 @@
+import models.identity.tables  # noqa: F401  (registers the tables on the metadata)
+from migrations._env import run_migrations
+from models.base import IdentityBase
+
+run_migrations(IdentityBase.metadata)

@@ -1,0 +1,21 @@
+"""initial orchestration schema
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-24 17:25:32.560511
+"""
+
+
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,29 @@
+"""What a worker process needs besides Celery: its settings and its stores.
+
+Stores are opened lazily and dropped after fork (`worker_process_init`), so no pooled
+connection ever crosses a fork.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from config.settings import Settings
+from models.sessions import Database
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    orchestration_db: Database = field(init=False)
+    watch_db: Database = field(init=False)
+    identity_db: Database = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.orchestration_db = Database(self.settings.orchestration_database_url, "orchestration")
+        self.watch_db = Database(self.settings.watch_database_url, "watch")
+        self.identity_db = Database(self.settings.identity_database_url, "identity")
+
+    def dispose(self) -> None:
+        for database in (self.orchestration_db, self.watch_db, self.identity_db):
+            database.dispose()

@@ -1,0 +1,25 @@
+"""The watch frontend (port 8003): the CloudWatch-compatible endpoint and the watch REST API.
+
+    gunicorn -b 127.0.0.1:8003 "web.watch_app:create_watch_app()"
+
+The CloudWatch protocols (issue 3) and the OpenStack-style REST API (issue 5) mount here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config.settings import Settings, from_env
+from web.common import create_base_app
+
+
+def create_watch_app(settings: Settings | None = None) -> Flask:
+    settings = settings or from_env()
+    return create_base_app(
+        "watch-api",
+        settings,
+        stores={
+            "watch": settings.watch_database_url,
+            "identity": settings.identity_database_url,
+        },
+    )
