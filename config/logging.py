@@ -13,7 +13,7 @@ import contextvars
 import logging
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -59,9 +59,11 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO", fmt: str = "json", service: str = "heatwatch") -> None:
+def configure(
+    level: str = "INFO", fmt: str = "json", service: str = "heatwatch", stream: IO[str] | None = None
+) -> None:
     """Install our handler on the root logger (idempotent: safe to call per process)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     if fmt == "json":
         handler.setFormatter(
             JsonFormatter(

@@ -70,9 +70,10 @@ class Database:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
-    def dispose(self) -> None:
+    def dispose(self, *, after_fork: bool = False) -> None:
+        """Drop the pool. After a fork, leave the parent's connections open for the parent."""
         if self._engine is not None:
-            self._engine.dispose(close=False)
+            self._engine.dispose(close=not after_fork)
         self._engine = None
         self._sessionmaker = None
 

@@ -31,7 +31,7 @@ def _setup_logging(**_: Any) -> None:
 
 @signals.worker_process_init.connect
 def _after_fork(**_: Any) -> None:
-    context_of(app).dispose()
+    context_of(app).dispose(after_fork=True)
 
 
 _started: dict[str, float] = {}

@@ -24,6 +24,6 @@ class WorkerContext:
         self.watch_db = Database(self.settings.watch_database_url, "watch")
         self.identity_db = Database(self.settings.identity_database_url, "identity")
 
-    def dispose(self) -> None:
+    def dispose(self, *, after_fork: bool = False) -> None:
         for database in (self.orchestration_db, self.watch_db, self.identity_db):
-            database.dispose()
+            database.dispose(after_fork=after_fork)

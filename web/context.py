@@ -25,6 +25,10 @@ class WebContext:
         self.celery = make_celery(self.settings)
         self.secret_box = SecretBox(self.settings.secret_key)
 
+    def dispose(self) -> None:
+        for database in self.databases.values():
+            database.dispose()
+
 
 def install(app: Flask, context: WebContext) -> None:
     app.extensions["heatwatch"] = context

@@ -1,0 +1,147 @@
+"""Shape-driven conversion between decoded JSON/CBOR documents and typed Python values.
+
+awsJson1_0 and rpcv2Cbor carry the same tree of maps, arrays and scalars; they differ only
+in how timestamps and blobs travel (and in CBOR's extra "absent" values). So one walker
+serves both, and each codec passes the few leaf conversions that are its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.model import Shape
+
+from web.aws.protocols.common import NON_FINITE_WORDS, as_utc, invalid
+
+
+def _is_null(value: object) -> bool:
+    return value is None
+
+
+@dataclass(frozen=True)
+class DocumentReader:
+    """Turns a decoded request document into params typed per the input shape."""
+
+    # (value, query-style path) -> tz-aware UTC datetime; raises InvalidParameterValue.
+    timestamp: Callable[[Any, str], datetime]
+    blob: Callable[[Any, str], bytes]
+    # Values that mean "member not sent" (JSON null; CBOR null and undefined).
+    is_absent: Callable[[object], bool] = field(default=_is_null)
+
+    def read(self, shape: Shape, value: Any, path: str) -> Any:
+        reader = getattr(self, f"_read_{shape.type_name}", None)
+        if reader is None:
+            # No other types occur in CloudWatch input shapes; pass through untouched.
+            return value
+        return reader(shape, value, path)
+
+    def read_members(self, shape: Shape, document: dict, prefix: str = "") -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            value = document.get(member.serialization.get("name", name))
+            if not self.is_absent(value):
+                params[name] = self.read(member, value, f"{prefix}{name}")
+        return params
+
+    def _read_structure(self, shape: Shape, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise invalid(_shown(value), path, "structure")
+        return self.read_members(shape, value, f"{path}.")
+
+    def _read_list(self, shape: Shape, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list | tuple):
+            raise invalid(_shown(value), path, "list")
+        return [
+            self.read(shape.member, item, f"{path}.member.{n}") for n, item in enumerate(value, 1)
+        ]
+
+    def _read_map(self, shape: Shape, value: Any, path: str) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            raise invalid(_shown(value), path, "map")
+        return {
+            self.read(shape.key, key, f"{path}.entry.{n}.key"): self.read(
+                shape.value, item, f"{path}.entry.{n}.value"
+            )
+            for n, (key, item) in enumerate(value.items(), 1)
+        }
+
+    def _read_string(self, shape: Shape, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise invalid(_shown(value), path, "string")
+        return value
+
+    def _read_boolean(self, shape: Shape, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise invalid(_shown(value), path, "boolean")
+        return value
+
+    def _read_integer(self, shape: Shape, value: Any, path: str) -> int:
+        # bool is an int subclass in Python but never a number on the wire.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise invalid(_shown(value), path, "integer")
+
+    _read_long = _read_integer
+
+    def _read_double(self, shape: Shape, value: Any, path: str) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and value in NON_FINITE_WORDS:
+            return NON_FINITE_WORDS[value]
+        raise invalid(_shown(value), path, "number")
+
+    _read_float = _read_double
+
+    def _read_timestamp(self, shape: Shape, value: Any, path: str) -> datetime:
+        return self.timestamp(value, path)
+
+    def _read_blob(self, shape: Shape, value: Any, path: str) -> bytes:
+        return self.blob(value, path)
+
+
+def _shown(value: object) -> str:
+    # Messages quote the offending value; keep a huge nested document from flooding them.
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 100 else text[:100] + "..."
+
+
+@dataclass(frozen=True)
+class DocumentWriter:
+    """Turns a handler's result into a JSON/CBOR-encodable document per the output shape."""
+
+    timestamp: Callable[[datetime], Any]
+    blob: Callable[[bytes], Any]
+    double: Callable[[float], Any]
+
+    def write(self, shape: Shape, value: Any) -> Any:
+        kind = shape.type_name
+        if kind == "structure":
+            return self.write_members(shape, value)
+        if kind == "list":
+            return [self.write(shape.member, item) for item in value]
+        if kind == "map":
+            return {self.write(shape.key, k): self.write(shape.value, v) for k, v in value.items()}
+        if kind in ("double", "float"):
+            return self.double(float(value))
+        if kind in ("integer", "long"):
+            return int(value)
+        if kind == "boolean":
+            return bool(value)
+        if kind == "timestamp":
+            return self.timestamp(as_utc(value))
+        if kind == "blob":
+            return self.blob(bytes(value))
+        return str(value)
+
+    def write_members(self, shape: Shape, value: dict[str, Any]) -> dict[str, Any]:
+        # Keys the shape does not know are left out: handlers may return richer records.
+        return {
+            member.serialization.get("name", name): self.write(member, value[name])
+            for name, member in shape.members.items()
+            if value.get(name) is not None
+        }
