@@ -60,7 +60,10 @@ class ContextFilter(logging.Filter):
 
 
 def configure(
-    level: str = "INFO", fmt: str = "json", service: str = "heatwatch", stream: IO[str] | None = None
+    level: str = "INFO",
+    fmt: str = "json",
+    service: str = "heatwatch",
+    stream: IO[str] | None = None,
 ) -> None:
     """Install our handler on the root logger (idempotent: safe to call per process)."""
     handler = logging.StreamHandler(stream or sys.stderr)

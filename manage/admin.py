@@ -1,14 +1,14 @@
 """heatwatch-admin: tenants and credentials, migrations, and the development bootstrap.
 
-    heatwatch-admin tenant create NAME --json   # prints the new tenant's credentials once
-    heatwatch-admin tenant list [--json]
-    heatwatch-admin tenant revoke-key ACCESS_KEY_ID
-    heatwatch-admin tenant revoke-token TOKEN_ID
-    heatwatch-admin tenant disable NAME | enable NAME
-    heatwatch-admin db upgrade
-    heatwatch-admin generate-secret-key
-    heatwatch-admin dev bootstrap               # used by `make run`
-    heatwatch-admin dev redis                   # used by the Procfile
+heatwatch-admin tenant create NAME --json   # prints the new tenant's credentials once
+heatwatch-admin tenant list [--json]
+heatwatch-admin tenant revoke-key ACCESS_KEY_ID
+heatwatch-admin tenant revoke-token TOKEN_ID
+heatwatch-admin tenant disable NAME | enable NAME
+heatwatch-admin db upgrade
+heatwatch-admin generate-secret-key
+heatwatch-admin dev bootstrap               # used by `make run`
+heatwatch-admin dev redis                   # used by the Procfile
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+
+from alembic import command
 
 from config.settings import ConfigError, Settings, from_env
 from manage import devrun
@@ -112,6 +114,15 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_revision(settings: Settings, args: argparse.Namespace) -> int:
+    url = migrate.store_urls(settings)[args.store]
+    migrate.upgrade(args.store, url)  # autogenerate compares against an up-to-date schema
+    command.revision(
+        migrate.alembic_config(args.store, url), message=args.message, autogenerate=True
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heatwatch-admin", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database migrations")
     db_cmds = db.add_subparsers(dest="db_command", required=True)
     db_cmds.add_parser("upgrade", help="apply all migrations").set_defaults(handler=_db_upgrade)
+    revision = db_cmds.add_parser("revision", help="autogenerate a migration for one store")
+    revision.add_argument("store", choices=migrate.STORES)
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(handler=_db_revision)
 
     commands.add_parser(
         "generate-secret-key", help="print a new Fernet key for HEATWATCH_SECRET_KEY"

@@ -113,8 +113,8 @@ def postgres_database() -> Iterator[Callable[[], str]]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
         created.append(name)
-        return sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False
+        return (
+            sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
         )
 
     yield create

@@ -21,7 +21,10 @@ def _celery(live_system) -> Celery:
 
 
 def test_both_apis_report_healthy_databases_and_broker(live_system) -> None:
-    for url, own in ((live_system.heat_url, "orchestration_db"), (live_system.watch_url, "watch_db")):
+    for url, own in (
+        (live_system.heat_url, "orchestration_db"),
+        (live_system.watch_url, "watch_db"),
+    ):
         response = requests.get(f"{url}/healthz", timeout=5)
         assert response.status_code == 200
         checks = response.json()["checks"]

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import functools
 
-from botocore.exceptions import NoShapeFoundError
-from botocore.loaders import BUILTIN_DATA_PATH, Loader
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.loaders import Loader
+from botocore.model import NoShapeFoundError, OperationModel, ServiceModel, Shape
 
 from web.aws.errors import InvalidAction, UnknownOperationException
 
@@ -50,7 +49,9 @@ OPERATIONS: frozenset[str] = frozenset(
 def service_model() -> ServiceModel:
     # Only botocore's own data directory: AWS_DATA_PATH and ~/.aws/models may hold edited
     # copies (our tests use one to make boto3 speak CBOR), which must not reshape the server.
-    loader = Loader(extra_search_paths=[BUILTIN_DATA_PATH], include_default_search_paths=False)
+    loader = Loader(
+        extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
+    )
     data = loader.load_service_model(SERVICE_NAME, "service-2", api_version=API_VERSION)
     return ServiceModel(data, service_name=SERVICE_NAME)
 

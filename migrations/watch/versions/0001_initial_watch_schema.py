@@ -5,8 +5,6 @@ Revises:
 Create Date: 2026-11-24 17:25:32.818427
 """
 
-
-
 revision = "0001"
 down_revision = None
 branch_labels = None
