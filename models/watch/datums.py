@@ -1,0 +1,68 @@
+"""The normalised datapoint that validation produces and ingestion stores.
+
+Whatever form a client used (Value, Values/Counts or StatisticValues), a datum carries the
+same summary (count, sum, min, max) so statistics never need to know the input form. The
+value distribution is kept as (value, count) pairs when the client gave one, for percentiles:
+a datum with 150 values stays one datum, never 150 rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+Dimensions = tuple[tuple[str, str], ...]  # sorted by name, then value
+
+
+@dataclass(frozen=True)
+class Datum:
+    namespace: str
+    metric_name: str
+    dimensions: Dimensions
+    timestamp: datetime  # tz-aware UTC
+    unit: str  # a StandardUnit; "None" when the client gave none
+    storage_resolution: int  # 1 or 60
+    sample_count: float
+    sum: float
+    minimum: float
+    maximum: float
+    # (value, count) pairs: from Value (one pair) or Values/Counts; None for StatisticValues.
+    distribution: tuple[tuple[float, float], ...] | None
+
+    def to_message(self) -> list[Any]:
+        """A compact JSON-able form for the metrics queue (one task carries up to 1000)."""
+        return [
+            self.namespace,
+            self.metric_name,
+            [list(pair) for pair in self.dimensions],
+            self.timestamp.timestamp(),
+            self.unit,
+            self.storage_resolution,
+            self.sample_count,
+            self.sum,
+            self.minimum,
+            self.maximum,
+            None if self.distribution is None else [list(pair) for pair in self.distribution],
+        ]
+
+    @classmethod
+    def from_message(cls, message: list[Any]) -> Datum:
+        (namespace, name, dims, ts, unit, resolution, count, total, low, high, dist) = message
+        return cls(
+            namespace=namespace,
+            metric_name=name,
+            dimensions=tuple((str(k), str(v)) for k, v in dims),
+            timestamp=datetime.fromtimestamp(ts, UTC),
+            unit=unit,
+            storage_resolution=int(resolution),
+            sample_count=float(count),
+            sum=float(total),
+            minimum=float(low),
+            maximum=float(high),
+            distribution=None if dist is None else tuple((float(v), float(c)) for v, c in dist),
+        )
+
+
+def canonical_dimensions(pairs: list[tuple[str, str]] | Dimensions) -> Dimensions:
+    return tuple(sorted((str(name), str(value)) for name, value in pairs))
