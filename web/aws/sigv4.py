@@ -2,8 +2,9 @@
 
 Pure: an `AwsRequest`, a way to look up a secret and the current time go in; a
 `VerifiedCredential` or one of the auth errors of `web.aws.errors` comes out. Nothing here
-touches a database, Flask or the clock unless asked, so every rule is unit-testable with
-bytes alone and the result matches what botocore's `SigV4Auth` / `SigV4QueryAuth` signed.
+touches a database or Flask, and the clock is read only when `now` isn't given, so every
+rule is unit-testable with bytes alone against what botocore's `SigV4Auth` and
+`SigV4QueryAuth` sign.
 
 Two things the caller must get right, because only the caller can see the wire:
 - `request.path` and `request.query_string` are the target as sent (still percent-encoded),
@@ -390,11 +391,16 @@ def _normalize_path(path: str) -> str:
 
 
 def _query_pairs(query_string: str) -> list[tuple[bytes, bytes]]:
-    """Percent-decode each name and value to bytes; '+' is a literal plus, not a space."""
+    """Form-decode each name and value to bytes.
+
+    A raw '+' is a space, as the query protocol parser reads it: botocore sends
+    `AWSRequest.params` urlencoded ('+') but signs them RFC 3986-encoded ('%20'), and every
+    SDK sends a literal plus as '%2B'.
+    """
     pairs = []
     for segment in query_string.split("&"):
         if segment:
-            name, _, value = segment.partition("=")
+            name, _, value = segment.replace("+", " ").partition("=")
             pairs.append((unquote_to_bytes(name), unquote_to_bytes(value)))
     return pairs
 

@@ -38,7 +38,11 @@ class ParsedCall:
 
 
 def invalid(value: object, path: str, kind: str) -> InvalidParameterValue:
-    return InvalidParameterValue(f"The value {value} for parameter {path} is not a valid {kind}.")
+    # Quote the offending value, but keep a huge nested document from flooding the message.
+    shown = value if isinstance(value, str) else repr(value)
+    if len(shown) > 100:
+        shown = shown[:100] + "..."
+    return InvalidParameterValue(f"The value {shown} for parameter {path} is not a valid {kind}.")
 
 
 def sent_query_mode(request: AwsRequest) -> bool:

@@ -48,19 +48,19 @@ class DocumentReader:
 
     def _read_structure(self, shape: Shape, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise invalid(_shown(value), path, "structure")
+            raise invalid(value, path, "structure")
         return self.read_members(shape, value, f"{path}.")
 
     def _read_list(self, shape: Shape, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list | tuple):
-            raise invalid(_shown(value), path, "list")
+        if not isinstance(value, list):
+            raise invalid(value, path, "list")
         return [
             self.read(shape.member, item, f"{path}.member.{n}") for n, item in enumerate(value, 1)
         ]
 
     def _read_map(self, shape: Shape, value: Any, path: str) -> dict[Any, Any]:
         if not isinstance(value, dict):
-            raise invalid(_shown(value), path, "map")
+            raise invalid(value, path, "map")
         return {
             self.read(shape.key, key, f"{path}.entry.{n}.key"): self.read(
                 shape.value, item, f"{path}.entry.{n}.value"
@@ -70,12 +70,12 @@ class DocumentReader:
 
     def _read_string(self, shape: Shape, value: Any, path: str) -> str:
         if not isinstance(value, str):
-            raise invalid(_shown(value), path, "string")
+            raise invalid(value, path, "string")
         return value
 
     def _read_boolean(self, shape: Shape, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            raise invalid(_shown(value), path, "boolean")
+            raise invalid(value, path, "boolean")
         return value
 
     def _read_integer(self, shape: Shape, value: Any, path: str) -> int:
@@ -84,7 +84,7 @@ class DocumentReader:
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        raise invalid(_shown(value), path, "integer")
+        raise invalid(value, path, "integer")
 
     _read_long = _read_integer
 
@@ -93,7 +93,7 @@ class DocumentReader:
             return float(value)
         if isinstance(value, str) and value in NON_FINITE_WORDS:
             return NON_FINITE_WORDS[value]
-        raise invalid(_shown(value), path, "number")
+        raise invalid(value, path, "number")
 
     _read_float = _read_double
 
@@ -102,12 +102,6 @@ class DocumentReader:
 
     def _read_blob(self, shape: Shape, value: Any, path: str) -> bytes:
         return self.blob(value, path)
-
-
-def _shown(value: object) -> str:
-    # Messages quote the offending value; keep a huge nested document from flooding them.
-    text = repr(value) if not isinstance(value, str) else value
-    return text if len(text) <= 100 else text[:100] + "..."
 
 
 @dataclass(frozen=True)
