@@ -1,0 +1,417 @@
+"""PutMetricData validation (cloudwatch-api.md §3.0, §3.1): request members in, Datums out.
+
+Pure: no DB, no Flask, no Celery. Input dicts carry CloudWatch member names exactly as the
+protocol layer parsed them; the result is the list of normalised `Datum`s to store.
+
+How problems are reported, and why:
+- Model constraints (today only the StandardUnit enum) are checked first and on their own,
+  as AWS's Coral layer does before CloudWatch code runs: `ConstraintViolationError` with the
+  Coral text `N validation error(s) detected: …; …` (§1.6, §3.1).
+- Every other problem of the request is collected, in request order (Namespace, the metric
+  count, then each datum), and raised as ONE error whose message joins the lines with "\\n"
+  (§3.1 [aws-rec]). Its class is that of the first problem: AWS answers with a single code,
+  and the recorded multi-line errors only ever mixed lines of one code.
+- All or nothing: Datums are returned only when nothing is wrong.
+
+Decisions on points the reference leaves open (each marked [?] there):
+- An empty string or empty list counts as absent (the query protocol cannot tell them apart):
+  `Namespace=""` is MissingParameter, `Values: []` is no Values, `Unit: ""` is unit "None",
+  an empty dimension Value is "is required" (the text AWS sends for it [aws-rec]).
+- A datum with none of Value, Values and StatisticValues is refused with AWS's recorded text
+  `At least one of the parameters …Value and …StatisticValues must be specified.`
+  (InvalidParameterCombination [aws-rec], from before Values existed; kept verbatim).
+- StatisticValues: every member required (MissingParameter), finite and within ±2^360,
+  SampleCount > 0 and Minimum <= Maximum (InvalidParameterValue). Sum is not cross-checked
+  against Minimum*SampleCount..Maximum*SampleCount: float rounding would refuse honest sets.
+- Counts: each finite, >= 0 and <= 2^360. A zero count adds nothing (§4.1): its pair is
+  dropped; a datum whose counts are all zero is valid but yields no Datum.
+- Namespace: printable ASCII (the API text allows all ASCII except control characters; the
+  User Guide's narrower list is not enforced), not only whitespace, not starting with ':',
+  and not starting with "AWS/" (reserved, InvalidParameterValue).
+- Non-zero values below 2^-360 in magnitude are accepted (only older docs refused them).
+- EntityMetricData: at most 2 entries; their MetricData count towards the 1000 and are
+  validated like MetricData (paths `EntityMetricData.member.K.MetricData.member.N.…`) and
+  returned after it. The Entity itself is not validated here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from models.errors import (
+    ConstraintViolationError,
+    DomainError,
+    InvalidParameterCombinationError,
+    InvalidParameterError,
+    MissingParameterError,
+)
+from models.watch.datums import Datum, canonical_dimensions
+
+# StandardUnit, in the model's order (the order AWS lists them in enum errors).
+# fmt: off
+STANDARD_UNITS: tuple[str, ...] = (
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
+    "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
+    "Terabits/Second", "Count/Second", "None",
+)
+# fmt: on
+NAMESPACE_MAX = 255
+METRIC_NAME_MAX = 255
+DIMENSION_NAME_MAX = 255
+DIMENSION_VALUE_MAX = 1024
+MAX_DIMENSIONS = 30
+MAX_METRICS = 1000
+MAX_VALUES = 150
+MAX_ENTITY_METRIC_DATA = 2
+VALUE_LIMIT = 2.0**360
+MAX_AGE = timedelta(days=14)
+MAX_AHEAD = timedelta(hours=2)
+STORAGE_RESOLUTIONS = (1, 60)
+DEFAULT_STORAGE_RESOLUTION = 60
+DEFAULT_UNIT = "None"
+
+Problem = tuple[type[DomainError], str]
+
+
+def validate_put_metric_data(
+    namespace: str | None,
+    metric_data: list[dict[str, Any]] | None,
+    now: datetime,
+    *,
+    entity_metric_data: list[dict[str, Any]] | None = None,
+) -> list[Datum]:
+    """Check a whole PutMetricData request and return its Datums, or raise one DomainError."""
+    groups = _datum_groups(metric_data, entity_metric_data)
+
+    unit_lines = [
+        f"Value '{d['Unit']}' at '{coral}.unit' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: [{', '.join(STANDARD_UNITS)}]"
+        for _, coral, d in _each_datum(groups)
+        if d.get("Unit") and d["Unit"] not in STANDARD_UNITS
+    ]
+    if unit_lines:
+        count = len(unit_lines)
+        noun = "error" if count == 1 else "errors"
+        raise ConstraintViolationError(
+            f"{count} validation {noun} detected: {'; '.join(unit_lines)}"
+        )
+
+    problems: list[Problem] = []
+    problems += _namespace_problems(namespace)
+    total = sum(len(data) for _, _, data in groups)
+    if total == 0:
+        problems.append((MissingParameterError, "The parameter MetricData is required."))
+    if len(entity_metric_data or []) > MAX_ENTITY_METRIC_DATA:
+        problems.append(
+            (InvalidParameterError, _too_many("EntityMetricData", MAX_ENTITY_METRIC_DATA))
+        )
+    if total > MAX_METRICS:
+        problems.append((InvalidParameterError, _too_many("MetricData", MAX_METRICS)))
+
+    now = _utc(now)
+    datums: list[Datum] = []
+    for path, _, datum in _each_datum(groups):
+        found, built = _check_datum(path, datum, now)
+        problems += found
+        if not problems and built is not None:
+            datums.append(Datum(namespace=str(namespace), **built))
+    if problems:
+        raise problems[0][0]("\n".join(message for _, message in problems))
+    return datums
+
+
+# --- Request structure ---------------------------------------------------------------------
+
+
+def _datum_groups(
+    metric_data: list[dict[str, Any]] | None, entity_metric_data: list[dict[str, Any]] | None
+) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(query path prefix, Coral path prefix, datums) for MetricData and each entity's data."""
+    groups = [("MetricData", "metricData", list(metric_data or []))]
+    for k, entity in enumerate(entity_metric_data or [], start=1):
+        groups.append(
+            (
+                f"EntityMetricData.member.{k}.MetricData",
+                f"entityMetricData.{k}.member.metricData",
+                list(entity.get("MetricData") or []),
+            )
+        )
+    return groups
+
+
+def _each_datum(
+    groups: list[tuple[str, str, list[dict[str, Any]]]],
+) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    for query_prefix, coral_prefix, data in groups:
+        for n, datum in enumerate(data, start=1):
+            yield f"{query_prefix}.member.{n}", f"{coral_prefix}.{n}.member", datum
+
+
+# --- Names ---------------------------------------------------------------------------------
+
+
+def _namespace_problems(namespace: str | None) -> list[Problem]:
+    if not namespace:
+        return [(MissingParameterError, "The parameter Namespace is required.")]
+    problems = _text_problems("Namespace", namespace, NAMESPACE_MAX, no_leading_colon=True)
+    if namespace.startswith("AWS/"):
+        problems.insert(
+            0,
+            (
+                InvalidParameterError,
+                f"The value {namespace} for parameter Namespace is invalid. "
+                'Namespaces beginning with "AWS/" are reserved for AWS.',
+            ),
+        )
+    return problems
+
+
+def _text_problems(
+    path: str, text: str, maximum: int, *, ascii_only: bool = True, no_leading_colon: bool = False
+) -> list[Problem]:
+    """Charset and length checks, in the order AWS listed them [aws-rec]: charset first."""
+    problems: list[str] = []
+    if ascii_only and not text.isascii():
+        problems.append(f"The value for parameter {path} contains non-ASCII characters.")
+    if ascii_only and any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        problems.append(f"The value for parameter {path} contains control characters.")
+    if ascii_only and not text.strip():
+        problems.append(f"The parameter {path} must contain at least one non-whitespace character.")
+    if no_leading_colon and text.startswith(":"):
+        problems.append(f"The parameter {path} must not start with ':'.")
+    if len(text) > maximum:
+        problems.append(f"The parameter {path} must be shorter than {maximum + 1} characters.")
+    return [(InvalidParameterError, message) for message in problems]
+
+
+def _dimension_problems(path: str, dimensions: list[dict[str, Any]]) -> list[Problem]:
+    problems: list[Problem] = []
+    if len(dimensions) > MAX_DIMENSIONS:
+        problems.append((InvalidParameterError, _too_many(f"{path}.Dimensions", MAX_DIMENSIONS)))
+    for m, dimension in enumerate(dimensions, start=1):
+        dim_path = f"{path}.Dimensions.member.{m}"
+        name, value = dimension.get("Name"), dimension.get("Value")
+        if not name:
+            problems.append((MissingParameterError, _required(f"{dim_path}.Name")))
+        else:
+            problems += _text_problems(
+                f"{dim_path}.Name", name, DIMENSION_NAME_MAX, no_leading_colon=True
+            )
+        if not value:
+            problems.append((MissingParameterError, _required(f"{dim_path}.Value")))
+        else:
+            problems += _text_problems(f"{dim_path}.Value", value, DIMENSION_VALUE_MAX)
+    return problems
+
+
+# --- One datum -----------------------------------------------------------------------------
+
+
+def _check_datum(
+    path: str, datum: dict[str, Any], now: datetime
+) -> tuple[list[Problem], dict[str, Any] | None]:
+    """Problems of one datum and, when it has none, the Datum fields (without namespace).
+
+    The fields are None for a valid datum that carries no samples (all counts zero).
+    """
+    problems: list[Problem] = []
+    name = datum.get("MetricName")
+    if not name:
+        problems.append((MissingParameterError, _required(f"{path}.MetricName")))
+    else:
+        problems += _text_problems(f"{path}.MetricName", name, METRIC_NAME_MAX, ascii_only=False)
+    dimensions = list(datum.get("Dimensions") or [])
+    problems += _dimension_problems(path, dimensions)
+
+    timestamp = _utc(datum["Timestamp"]) if datum.get("Timestamp") is not None else now
+    if now - timestamp > MAX_AGE:
+        problems.append(
+            (
+                InvalidParameterError,
+                f"The parameter {path}.Timestamp must specify a time within the past two weeks.",
+            )
+        )
+    elif timestamp - now > MAX_AHEAD:
+        problems.append(
+            (
+                InvalidParameterError,
+                f"The parameter {path}.Timestamp must specify a time no more than two hours "
+                "in the future.",
+            )
+        )
+
+    resolution = datum.get("StorageResolution")
+    if resolution is None:
+        resolution = DEFAULT_STORAGE_RESOLUTION
+    elif resolution not in STORAGE_RESOLUTIONS:
+        problems.append(
+            (
+                InvalidParameterError,
+                f"The value {resolution} for parameter {path}.StorageResolution is invalid. "
+                "Valid values are 1 and 60.",
+            )
+        )
+
+    value_problems, summary = _check_values(path, datum)
+    problems += value_problems
+    if problems or summary is None:
+        return problems, None
+    return problems, {
+        "metric_name": name,
+        "dimensions": canonical_dimensions([(d["Name"], d["Value"]) for d in dimensions]),
+        "timestamp": timestamp,
+        "unit": datum.get("Unit") or DEFAULT_UNIT,
+        "storage_resolution": int(resolution),
+        **summary,
+    }
+
+
+def _check_values(path: str, datum: dict[str, Any]) -> tuple[list[Problem], dict[str, Any] | None]:
+    value = datum.get("Value")
+    values = list(datum.get("Values") or [])
+    counts = list(datum.get("Counts") or [])
+    stats = datum.get("StatisticValues")
+    presence = (
+        ("Value", value is not None),
+        ("Values", bool(values)),
+        ("StatisticValues", stats is not None),
+    )
+    given = [member for member, present in presence if present]
+    problems: list[Problem] = [
+        (
+            InvalidParameterCombinationError,
+            f"The parameters {path}.{a} and {path}.{b} are mutually exclusive "
+            "and you have specified both.",
+        )
+        for i, a in enumerate(given)
+        for b in given[i + 1 :]
+    ]
+    if not given:
+        problems.append(
+            (
+                InvalidParameterCombinationError,
+                f"At least one of the parameters {path}.Value and {path}.StatisticValues "
+                "must be specified.",
+            )
+        )
+    if value is not None:
+        problems += _number_problems(f"{path}.Value", value)
+    if len(values) > MAX_VALUES:
+        problems.append((InvalidParameterError, _too_many(f"{path}.Values", MAX_VALUES)))
+    if counts and len(counts) != len(values):
+        problems.append(
+            (
+                InvalidParameterError,
+                f"The parameters {path}.Values and {path}.Counts must be of the same size.",
+            )
+        )
+    for i, v in enumerate(values, start=1):
+        problems += _number_problems(f"{path}.Values.member.{i}", v)
+    for i, c in enumerate(counts, start=1):
+        problems += _number_problems(f"{path}.Counts.member.{i}", c, minimum=0.0)
+    if stats is not None:
+        problems += _statistic_values_problems(f"{path}.StatisticValues", stats)
+    if problems:
+        return problems, None
+
+    if value is not None:
+        v = float(value)
+        return [], _summary(1.0, v, v, v, ((v, 1.0),))
+    if stats is not None:
+        return [], _summary(
+            *(float(stats[k]) for k in ("SampleCount", "Sum", "Minimum", "Maximum")), None
+        )
+    weights = counts or [1.0] * len(values)
+    pairs = tuple((float(v), float(c)) for v, c in zip(values, weights, strict=True) if c > 0)
+    if not pairs:
+        return [], None
+    return [], _summary(
+        math.fsum(c for _, c in pairs),
+        math.fsum(v * c for v, c in pairs),
+        min(v for v, _ in pairs),
+        max(v for v, _ in pairs),
+        pairs,
+    )
+
+
+def _statistic_values_problems(path: str, stats: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    for member in ("SampleCount", "Sum", "Minimum", "Maximum"):
+        if stats.get(member) is None:
+            problems.append((MissingParameterError, _required(f"{path}.{member}")))
+        else:
+            problems += _number_problems(f"{path}.{member}", stats[member])
+    if problems:
+        return problems
+    if float(stats["SampleCount"]) <= 0:
+        problems.append(
+            (InvalidParameterError, f"The parameter {path}.SampleCount must be greater than 0.")
+        )
+    if float(stats["Minimum"]) > float(stats["Maximum"]):
+        problems.append(
+            (
+                InvalidParameterError,
+                f"The parameter {path}.Minimum must be less than or equal to "
+                f"the parameter {path}.Maximum.",
+            )
+        )
+    return problems
+
+
+def _number_problems(path: str, number: Any, *, minimum: float = -VALUE_LIMIT) -> list[Problem]:
+    """Finite and within [minimum, 2^360] (§3.1); one line per bad number."""
+    v = float(number)
+    if math.isfinite(v) and minimum <= v <= VALUE_LIMIT:
+        return []
+    return [
+        (InvalidParameterError, f"The value {_java_double(v)} for parameter {path} is invalid.")
+    ]
+
+
+def _summary(
+    count: float,
+    total: float,
+    low: float,
+    high: float,
+    distribution: tuple[tuple[float, float], ...] | None,
+) -> dict[str, Any]:
+    return {
+        "sample_count": count,
+        "sum": total,
+        "minimum": low,
+        "maximum": high,
+        "distribution": distribution,
+    }
+
+
+# --- Small helpers -------------------------------------------------------------------------
+
+
+def _required(path: str) -> str:
+    return f"The parameter {path} is required."
+
+
+def _too_many(path: str, maximum: int) -> str:
+    # The form AWS used for the old 20-metric limit [aws-rec], with today's limits.
+    return f"The collection {path} must not have a size greater than {maximum}."
+
+
+def _java_double(v: float) -> str:
+    # AWS (Java) prints NaN / Infinity / -Infinity; finite values keep Python's repr.
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return repr(v)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware datetimes are converted to UTC; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
