@@ -12,7 +12,7 @@ from config.settings import Settings
 from tasks import routing
 from tasks.context import WorkerContext
 
-TASK_MODULES = ("tasks.system", "tasks.watch")
+TASK_MODULES = ("tasks.system", "tasks.metrics", "tasks.watch")
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -42,6 +42,7 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         worker_hijack_root_logger=False,
         beat_schedule={
+            "metrics-retention": {"task": "metrics.prune", "schedule": 3600.0},
             "watch-tick": {
                 "task": "watch.tick",
                 "schedule": settings.watch_tick_seconds,

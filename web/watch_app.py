@@ -2,7 +2,8 @@
 
     gunicorn -b 127.0.0.1:8003 "web.watch_app:create_watch_app()"
 
-The CloudWatch protocols (issue 3) and the OpenStack-style REST API (issue 5) mount here.
+The CloudWatch endpoint answers on `/` (and `/v1/`, and the CBOR operation paths); the
+OpenStack-style REST API (issue 5) will mount beside it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from flask import Flask
 
 from config.settings import Settings, from_env
+from web.aws import endpoint as cloudwatch_endpoint
 from web.common import create_base_app
 
 
 def create_watch_app(settings: Settings | None = None) -> Flask:
     settings = settings or from_env()
-    return create_base_app(
+    app = create_base_app(
         "watch-api",
         settings,
         stores={
@@ -23,3 +25,5 @@ def create_watch_app(settings: Settings | None = None) -> Flask:
             "identity": settings.identity_database_url,
         },
     )
+    app.register_blueprint(cloudwatch_endpoint.blueprint)
+    return app

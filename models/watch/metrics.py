@@ -1,0 +1,337 @@
+"""Metric storage services: idempotent batch ingestion, lookups for statistics, listing.
+
+Services take a Session and never commit: the ingest task commits once per batch, so the
+batch record, the datapoints and the rollups land together or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, case, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.errors import InvalidPageTokenError
+from models.watch.datums import Datum, Dimensions
+from models.watch.statistics import floor_time, storage_timestamp
+from models.watch.tables import Datapoint, IngestedBatch, Metric, MetricRollup
+
+LIST_PAGE_SIZE = 500
+LIST_VISIBILITY = timedelta(days=14)  # ListMetrics hides metrics without data for two weeks
+RECENTLY_ACTIVE = timedelta(hours=3)  # RecentlyActive=PT3H
+RAW_RETENTION = timedelta(days=15)
+ROLLUP_RETENTION = timedelta(days=455)  # CloudWatch keeps hourly data for 15 months
+BATCH_RETENTION = timedelta(days=1)  # far beyond any redelivery (visibility timeout)
+_TOKEN_PREFIX = "m1:"
+
+
+def dimensions_key(dimensions: Dimensions) -> str:
+    """Canonical text of a sorted dimension set; JSON keeps every name and value unambiguous."""
+    return json.dumps([list(pair) for pair in dimensions], separators=(",", ":"))
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+@dataclass
+class _Rollup:
+    sample_count: float
+    sum: float
+    minimum: float
+    maximum: float
+
+    def add(self, datum: Datum) -> None:
+        self.sample_count += datum.sample_count
+        self.sum += datum.sum
+        self.minimum = min(self.minimum, datum.minimum)
+        self.maximum = max(self.maximum, datum.maximum)
+
+
+def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequence[Datum]) -> bool:
+    """Store one accepted PutMetricData batch exactly once; False if it was already stored.
+
+    The batch id is claimed first with INSERT ... ON CONFLICT DO NOTHING. A redelivered batch
+    (worker killed after commit, before the ack) inserts nothing; on PostgreSQL a concurrent
+    duplicate waits on the unique key until the first commits, then also inserts nothing.
+    """
+    claim = (
+        _insert(session, IngestedBatch)
+        .values(batch_id=batch_id, tenant_id=tenant_id, datapoint_count=len(datums))
+        .on_conflict_do_nothing(index_elements=["batch_id"])
+    )
+    if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if not datums:
+        return True
+    metric_ids = _ensure_metrics(session, tenant_id, datums)
+    connection = session.connection()
+    rows = []
+    rollups: dict[tuple[int, str, datetime], _Rollup] = {}
+    newest: dict[int, datetime] = {}
+    for datum in datums:
+        metric_id = metric_ids[(datum.namespace, datum.metric_name, datum.dimensions)]
+        stamp = storage_timestamp(datum.timestamp, datum.storage_resolution)
+        rows.append(
+            {
+                "metric_id": metric_id,
+                "timestamp": stamp,
+                "unit": datum.unit,
+                "storage_resolution": datum.storage_resolution,
+                "sample_count": datum.sample_count,
+                "sum": datum.sum,
+                "minimum": datum.minimum,
+                "maximum": datum.maximum,
+                "distribution": None
+                if datum.distribution is None
+                else [list(pair) for pair in datum.distribution],
+            }
+        )
+        key = (metric_id, datum.unit, floor_time(stamp, 60))
+        if key in rollups:
+            rollups[key].add(datum)
+        else:
+            rollups[key] = _Rollup(datum.sample_count, datum.sum, datum.minimum, datum.maximum)
+        if metric_id not in newest or stamp > newest[metric_id]:
+            newest[metric_id] = stamp
+    connection.execute(Datapoint.__table__.insert(), rows)
+    _upsert_rollups(session, rollups)
+    connection.execute(
+        update(Metric.__table__)
+        .where(Metric.__table__.c.id == bindparam("b_id"))
+        .where(
+            or_(
+                Metric.__table__.c.last_datapoint_at.is_(None),
+                Metric.__table__.c.last_datapoint_at < bindparam("b_newest"),
+            )
+        )
+        .values(last_datapoint_at=bindparam("b_newest")),
+        [{"b_id": metric_id, "b_newest": stamp} for metric_id, stamp in newest.items()],
+    )
+    return True
+
+
+def _ensure_metrics(
+    session: Session, tenant_id: str, datums: Sequence[Datum]
+) -> dict[tuple[str, str, Dimensions], int]:
+    wanted = {(d.namespace, d.metric_name, d.dimensions) for d in datums}
+    session.execute(
+        _insert(session, Metric).on_conflict_do_nothing(
+            index_elements=["tenant_id", "namespace", "metric_name", "dimensions_key"]
+        ),
+        [
+            {
+                "tenant_id": tenant_id,
+                "namespace": namespace,
+                "metric_name": name,
+                "dimensions_key": dimensions_key(dims),
+            }
+            for namespace, name, dims in wanted
+        ],
+    )
+    keys = {(ns, name, dimensions_key(dims)): (ns, name, dims) for ns, name, dims in wanted}
+    found = session.execute(
+        select(Metric.id, Metric.namespace, Metric.metric_name, Metric.dimensions_key).where(
+            Metric.tenant_id == tenant_id,
+            Metric.namespace.in_({ns for ns, _, _ in wanted}),
+            Metric.metric_name.in_({name for _, name, _ in wanted}),
+        )
+    )
+    return {
+        keys[(ns, name, key)]: metric_id
+        for metric_id, ns, name, key in found
+        if (ns, name, key) in keys
+    }
+
+
+def _upsert_rollups(session: Session, rollups: dict[tuple[int, str, datetime], _Rollup]) -> None:
+    table = MetricRollup.__table__
+    statement = _insert(session, MetricRollup)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["metric_id", "unit", "minute_start"],
+        set_={
+            "sample_count": table.c.sample_count + excluded.sample_count,
+            "sum": table.c.sum + excluded.sum,
+            "minimum": case(
+                (excluded.minimum < table.c.minimum, excluded.minimum), else_=table.c.minimum
+            ),
+            "maximum": case(
+                (excluded.maximum > table.c.maximum, excluded.maximum), else_=table.c.maximum
+            ),
+        },
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "metric_id": metric_id,
+                "unit": unit,
+                "minute_start": minute,
+                "sample_count": r.sample_count,
+                "sum": r.sum,
+                "minimum": r.minimum,
+                "maximum": r.maximum,
+            }
+            for (metric_id, unit, minute), r in sorted(rollups.items())
+        ],
+    )
+
+
+def find_metric_ids(
+    session: Session, tenant_id: str, namespace: str, metric_name: str, dimensions: Dimensions
+) -> list[int]:
+    """The metric with exactly this dimension set (§4.1: no partial matches)."""
+    return list(
+        session.scalars(
+            select(Metric.id).where(
+                Metric.tenant_id == tenant_id,
+                Metric.namespace == namespace,
+                Metric.metric_name == metric_name,
+                Metric.dimensions_key == dimensions_key(dimensions),
+            )
+        )
+    )
+
+
+def fetch_datapoints(
+    session: Session,
+    metric_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    unit: str | None = None,
+) -> list[Row[Any]]:
+    if not metric_ids:
+        return []
+    query = select(
+        Datapoint.timestamp,
+        Datapoint.unit,
+        Datapoint.sample_count,
+        Datapoint.sum,
+        Datapoint.minimum,
+        Datapoint.maximum,
+        Datapoint.distribution,
+    ).where(
+        Datapoint.metric_id.in_(metric_ids),
+        Datapoint.timestamp >= start,
+        Datapoint.timestamp < end,
+    )
+    if unit is not None:
+        query = query.where(Datapoint.unit == unit)
+    return list(session.execute(query))
+
+
+def fetch_rollups(
+    session: Session,
+    metric_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    unit: str | None = None,
+) -> list[Row[Any]]:
+    """Per-minute summaries in the same row shape as fetch_datapoints (no distribution)."""
+    if not metric_ids:
+        return []
+    query = select(
+        MetricRollup.minute_start.label("timestamp"),
+        MetricRollup.unit,
+        MetricRollup.sample_count,
+        MetricRollup.sum,
+        MetricRollup.minimum,
+        MetricRollup.maximum,
+        null().label("distribution"),
+    ).where(
+        MetricRollup.metric_id.in_(metric_ids),
+        MetricRollup.minute_start >= start,
+        MetricRollup.minute_start < end,
+    )
+    if unit is not None:
+        query = query.where(MetricRollup.unit == unit)
+    return list(session.execute(query))
+
+
+def _encode_token(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{last_id}".encode()).decode()
+
+
+def _decode_token(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+        if not text.startswith(_TOKEN_PREFIX):
+            raise ValueError(text)
+        return int(text.removeprefix(_TOKEN_PREFIX))
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise InvalidPageTokenError("The value of NextToken is not valid.") from exc
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _dimension_filter(name: str, value: str | None) -> Any:
+    # dimensions_key is JSON of [name, value] pairs, so a filter is a substring of it; JSON
+    # escaping means a name can never be mistaken for a value or straddle two pairs.
+    pair = json.dumps([name, value], separators=(",", ":"))
+    fragment = pair[:-1] if value is not None else pair[: -len("null]")]
+    return Metric.dimensions_key.like(f"%{_like_escape(fragment)}%", escape="\\")
+
+
+def list_metrics(
+    session: Session,
+    tenant_id: str,
+    *,
+    namespace: str | None = None,
+    metric_name: str | None = None,
+    dimension_filters: Iterable[tuple[str, str | None]] = (),
+    recently_active: bool = False,
+    now: datetime,
+    page_token: str | None = None,
+    page_size: int = LIST_PAGE_SIZE,
+) -> tuple[list[dict[str, Any]], str | None]:
+    since = now - (RECENTLY_ACTIVE if recently_active else LIST_VISIBILITY)
+    query = select(Metric.id, Metric.namespace, Metric.metric_name, Metric.dimensions_key).where(
+        Metric.tenant_id == tenant_id, Metric.last_datapoint_at >= since
+    )
+    if namespace is not None:
+        query = query.where(Metric.namespace == namespace)
+    if metric_name is not None:
+        query = query.where(Metric.metric_name == metric_name)
+    filters = [_dimension_filter(name, value) for name, value in dimension_filters]
+    if filters:
+        query = query.where(and_(*filters))
+    if page_token:
+        query = query.where(Metric.id > _decode_token(page_token))
+    rows = list(session.execute(query.order_by(Metric.id).limit(page_size + 1)))
+    page, more = rows[:page_size], len(rows) > page_size
+    metrics = [
+        {
+            "Namespace": ns,
+            "MetricName": name,
+            "Dimensions": [{"Name": n, "Value": v} for n, v in json.loads(key)],
+        }
+        for _, ns, name, key in page
+    ]
+    return metrics, _encode_token(page[-1][0]) if more else None
+
+
+def prune(session: Session, now: datetime) -> dict[str, int]:
+    """Drop raw datapoints, rollups and batch records past their retention."""
+    removed = {}
+    for name, table, column, keep in (
+        ("datapoints", Datapoint.__table__, Datapoint.__table__.c.timestamp, RAW_RETENTION),
+        ("rollups", MetricRollup.__table__, MetricRollup.__table__.c.minute_start,
+         ROLLUP_RETENTION),
+        ("batches", IngestedBatch.__table__, IngestedBatch.__table__.c.accepted_at,
+         BATCH_RETENTION),
+    ):  # fmt: skip
+        result = session.execute(table.delete().where(column < now - keep))
+        removed[name] = result.rowcount  # type: ignore[attr-defined]
+    return removed

@@ -1,0 +1,123 @@
+"""One handler per CloudWatch operation: AWS parameters in, a result dict (output members) out.
+
+Handlers hold no rules of their own: they call the domain's validation and services, and
+hand writes that can wait to the metrics queue. They receive the verified Principal and the
+params the protocol layer parsed (model member names, typed values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g
+
+from models.errors import InvalidParameterError, MissingParameterError
+from models.identity.tenants import Principal
+from models.watch import metrics, statistics
+from models.watch.datums import canonical_dimensions
+from models.watch.metric_validation import validate_put_metric_data
+from tasks.routing import METRICS_QUEUE
+from web.context import web_context
+from web.sessions import db_session
+
+Handler = Callable[[Principal, dict[str, Any]], dict[str, Any] | None]
+
+MAX_DIMENSION_FILTERS = 10
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dimensions(params: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(d.get("Name", ""), d.get("Value", "")) for d in params.get("Dimensions") or []]
+
+
+def _required(params: dict[str, Any], name: str) -> Any:
+    if params.get(name) is None:
+        raise MissingParameterError(f"The parameter {name} is required.")
+    return params[name]
+
+
+def put_metric_data(principal: Principal, params: dict[str, Any]) -> None:
+    datums = validate_put_metric_data(
+        params.get("Namespace"),
+        params.get("MetricData"),
+        _now(),
+        entity_metric_data=params.get("EntityMetricData"),
+    )
+    # The request id names the batch: a redelivered ingest task finds it already stored.
+    # send_task returns once the broker has the message, so a 200 means it is durable there.
+    web_context().celery.send_task(
+        "metrics.ingest_batch",
+        args=[principal.tenant_id, g.request_id, [datum.to_message() for datum in datums]],
+        queue=METRICS_QUEUE,
+    )
+    return None
+
+
+def get_metric_statistics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    namespace = _required(params, "Namespace")
+    metric_name = _required(params, "MetricName")
+    start = _required(params, "StartTime")
+    end = _required(params, "EndTime")
+    period = _required(params, "Period")
+    dimensions = _dimensions(params)
+    now = _now()
+    wanted = params.get("Statistics")
+    extended = params.get("ExtendedStatistics")
+    statistics.validate_statistics_request(
+        start, end, period, wanted, extended, now, len(dimensions)
+    )
+    session = db_session("watch")
+    metric_ids = metrics.find_metric_ids(
+        session, principal.tenant_id, namespace, metric_name, canonical_dimensions(dimensions)
+    )
+    aligned_start, aligned_end = statistics.aligned_range(start, end, period, now)
+    unit = params.get("Unit")
+    # Whole-minute periods without percentiles read the per-minute rollups, not raw rows.
+    if period % 60 == 0 and not extended:
+        rows = metrics.fetch_rollups(session, metric_ids, aligned_start, aligned_end, unit)
+    else:
+        rows = metrics.fetch_datapoints(session, metric_ids, aligned_start, aligned_end, unit)
+    datapoints = statistics.aggregate(
+        rows, aligned_start, aligned_end, period, wanted, extended, unit
+    )
+    return {"Label": metric_name, "Datapoints": datapoints}
+
+
+def list_metrics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    recently_active = params.get("RecentlyActive")
+    if recently_active not in (None, "PT3H"):
+        raise InvalidParameterError(
+            f"The value {recently_active} for parameter RecentlyActive is not valid. "
+            "Valid values: PT3H."
+        )
+    filters = params.get("Dimensions") or []
+    if len(filters) > MAX_DIMENSION_FILTERS:
+        raise InvalidParameterError(
+            f"The collection Dimensions must not have more than {MAX_DIMENSION_FILTERS} members."
+        )
+    found, next_token = metrics.list_metrics(
+        db_session("watch"),
+        principal.tenant_id,
+        namespace=params.get("Namespace"),
+        metric_name=params.get("MetricName"),
+        dimension_filters=[(f.get("Name", ""), f.get("Value")) for f in filters],
+        recently_active=recently_active == "PT3H",
+        now=_now(),
+        page_token=params.get("NextToken"),
+    )
+    result: dict[str, Any] = {"Metrics": found}
+    if next_token:
+        result["NextToken"] = next_token
+    return result
+
+
+HANDLERS: dict[str, Handler] = {
+    "PutMetricData": put_metric_data,
+    "GetMetricStatistics": get_metric_statistics,
+    "ListMetrics": list_metrics,
+}
