@@ -53,6 +53,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CELERY_BROKER_URL": settings.broker_url,
         "HEATWATCH_SECRET_KEY": settings.secret_key,
         "WATCH_TICK_SECONDS": str(settings.watch_tick_seconds),
+        "BROKER_VISIBILITY_TIMEOUT": str(settings.broker_visibility_timeout),
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "json",
         "HEATWATCH_AUTO_START_REDIS": "false",
@@ -68,15 +69,15 @@ class ProcessSet:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-        log_file = (self.log_dir / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            argv,
-            cwd=PROJECT_ROOT,
-            env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # so stop() can end the whole process group
-        )
+        with (self.log_dir / f"{name}.log").open("ab") as log_file:
+            process = subprocess.Popen(
+                argv,
+                cwd=PROJECT_ROOT,
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so stop() can end the whole process group
+            )
         self.processes[name] = process
         return process
 

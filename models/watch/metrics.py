@@ -65,11 +65,13 @@ def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequen
     duplicate waits on the unique key until the first commits, then also inserts nothing.
     """
     claim = (
-        _insert(session, IngestedBatch)
+        _insert(session, IngestedBatch.__table__)
         .values(batch_id=batch_id, tenant_id=tenant_id, datapoint_count=len(datums))
         .on_conflict_do_nothing(index_elements=["batch_id"])
+        .returning(IngestedBatch.__table__.c.batch_id)
     )
-    if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    if session.connection().execute(claim).scalar() is None:
         return False
     if not datums:
         return True
