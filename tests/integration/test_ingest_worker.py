@@ -76,7 +76,9 @@ def test_a_redelivered_batch_is_counted_once(ingest_settings: Settings, workers)
     assert _stored(ingest_settings) == (2, 15.0)
 
 
-def test_sigkill_mid_stream_loses_and_duplicates_nothing(ingest_settings: Settings, workers) -> None:
+def test_sigkill_mid_stream_loses_and_duplicates_nothing(
+    ingest_settings: Settings, workers
+) -> None:
     batches, size = 300, 200
     celery = make_celery(ingest_settings)
     for number in range(batches):
@@ -84,9 +86,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(ingest_settings: Settin
             "metrics.ingest_batch", args=["t1", f"batch-{number}", _batch(size, number)]
         )
     workers.celery_worker("metrics")
-    wait_for(
-        lambda: _stored(ingest_settings)[0] >= 20, timeout=120, what="the worker to get going"
-    )
+    wait_for(lambda: _stored(ingest_settings)[0] >= 20, timeout=120, what="the worker to get going")
     workers.stop("metrics-worker", sig=signal.SIGKILL)
     stored_at_kill = _stored(ingest_settings)[0]
     assert stored_at_kill < batches, "the worker finished before the kill; enlarge the stream"

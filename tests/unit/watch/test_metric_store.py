@@ -108,7 +108,9 @@ def test_list_metrics_filters_pages_and_hides_stale_metrics(watch_db) -> None:
             session, "t1", now=NOW, dimension_filters=[("Host", "h1")]
         )
         assert {m["MetricName"] for m in by_value} == {"m001", "m004", "m007", "m010"}
-        by_name, _ = metrics.list_metrics(session, "t1", now=NOW, dimension_filters=[("Host", None)])
+        by_name, _ = metrics.list_metrics(
+            session, "t1", now=NOW, dimension_filters=[("Host", None)]
+        )
         assert len(by_name) == 13
         recent, _ = metrics.list_metrics(session, "t1", now=NOW, recently_active=True)
         assert "warm" not in {m["MetricName"] for m in recent}
