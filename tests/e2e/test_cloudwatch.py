@@ -206,3 +206,31 @@ def test_raw_cbor_request_and_response(live_system) -> None:
     assert response.headers["Smithy-Protocol"] == "rpc-v2-cbor"
     assert response.headers["x-amzn-RequestId"]
     assert cbor2.loads(response.content) == {"Metrics": []}
+
+
+def test_a_full_gzip_compressed_batch_of_1000_datums(cw, protocol: str) -> None:
+    """botocore gzips PutMetricData bodies over 10 KiB; SigV4 covers the compressed bytes."""
+    encodings: list[bytes] = []
+    cw.meta.events.register(
+        "before-send.cloudwatch.PutMetricData",
+        lambda request, **_: encodings.append(request.headers.get("Content-Encoding")),
+    )
+    namespace = f"E2E/gzip/{protocol}/{uuid.uuid4().hex[:8]}"
+    start = _minute_ago() - timedelta(minutes=40)
+    cw.put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {"MetricName": "Hits", "Timestamp": start + timedelta(seconds=2 * i), "Value": 1.0}
+            for i in range(1000)
+        ],
+    )
+    assert encodings in ([b"gzip"], ["gzip"])
+
+    def total() -> float:
+        points = cw.get_metric_statistics(
+            Namespace=namespace, MetricName="Hits", StartTime=start,
+            EndTime=start + timedelta(hours=1), Period=60, Statistics=["SampleCount"],
+        )["Datapoints"]  # fmt: skip
+        return sum(p["SampleCount"] for p in points)
+
+    wait_for(lambda: total() == 1000, timeout=30, what="all 1000 datums")
