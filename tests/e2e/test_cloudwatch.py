@@ -234,3 +234,47 @@ def test_a_full_gzip_compressed_batch_of_1000_datums(cw, protocol: str) -> None:
         return sum(p["SampleCount"] for p in points)
 
     wait_for(lambda: total() == 1000, timeout=30, what="all 1000 datums")
+
+
+def test_get_metric_data_with_math_in_every_protocol(cw, protocol: str) -> None:
+    namespace = f"E2E/gmd/{protocol}/{uuid.uuid4().hex[:8]}"
+    at = _minute_ago() + timedelta(seconds=1)
+    cw.put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {"MetricName": "Errors", "Timestamp": at, "Value": 5.0},
+            {"MetricName": "Requests", "Timestamp": at, "Value": 50.0},
+        ],
+    )
+    stat = {"Period": 60, "Stat": "Sum"}
+
+    def results() -> dict[str, dict]:
+        response = cw.get_metric_data(
+            StartTime=at - timedelta(minutes=5),
+            EndTime=at + timedelta(minutes=5),
+            MetricDataQueries=[
+                {"Id": "e", "MetricStat": {"Metric": {"Namespace": namespace,
+                 "MetricName": "Errors"}, **stat}, "ReturnData": False},
+                {"Id": "r", "MetricStat": {"Metric": {"Namespace": namespace,
+                 "MetricName": "Requests"}, **stat}},
+                {"Id": "rate", "Expression": "100 * e / r", "Label": "ErrorRate"},
+            ],
+        )  # fmt: skip
+        by_id = {r["Id"]: r for r in response["MetricDataResults"]}
+        return by_id if by_id.get("rate", {}).get("Values") else {}
+
+    by_id = wait_for(results, timeout=30, what="GetMetricData to see both metrics")
+    assert set(by_id) == {"r", "rate"}
+    assert by_id["r"]["Values"] == [50.0]
+    assert by_id["r"]["Label"] == "Requests"
+    assert by_id["rate"]["Values"] == [10.0]
+    assert by_id["rate"]["Label"] == "ErrorRate"
+    assert by_id["rate"]["StatusCode"] == "Complete"
+
+    with pytest.raises(ClientError) as error:
+        cw.get_metric_data(
+            StartTime=at - timedelta(minutes=5),
+            EndTime=at,
+            MetricDataQueries=[{"Id": "Bad", "Expression": "SEARCH('x', 'Sum', 60)"}],
+        )
+    assert error.value.response["Error"]["Code"] == "ValidationError"

@@ -15,7 +15,7 @@ from flask import g
 
 from models.errors import InvalidParameterError, MissingParameterError
 from models.identity.tenants import Principal
-from models.watch import metrics, statistics
+from models.watch import metric_data, metrics, statistics
 from models.watch.datums import canonical_dimensions
 from models.watch.metric_validation import validate_put_metric_data
 from tasks.routing import METRICS_QUEUE
@@ -71,21 +71,60 @@ def get_metric_statistics(principal: Principal, params: dict[str, Any]) -> dict[
     statistics.validate_statistics_request(
         start, end, period, wanted, extended, now, len(dimensions)
     )
+    aligned_start, aligned_end = statistics.aligned_range(start, end, period, now)
+    datapoints = _datapoints(
+        principal, namespace, metric_name, canonical_dimensions(dimensions),
+        aligned_start, aligned_end, period, wanted, extended, params.get("Unit"),
+    )  # fmt: skip
+    return {"Label": metric_name, "Datapoints": datapoints}
+
+
+def _datapoints(
+    principal: Principal,
+    namespace: str,
+    metric_name: str,
+    dimensions: tuple[tuple[str, str], ...],
+    start: datetime,
+    end: datetime,
+    period: int,
+    wanted: list[str] | None,
+    extended: list[str] | None,
+    unit: str | None,
+) -> list[dict[str, Any]]:
+    """Aggregated buckets of one metric; shared by GetMetricStatistics and GetMetricData."""
     session = db_session("watch")
     metric_ids = metrics.find_metric_ids(
-        session, principal.tenant_id, namespace, metric_name, canonical_dimensions(dimensions)
+        session, principal.tenant_id, namespace, metric_name, dimensions
     )
-    aligned_start, aligned_end = statistics.aligned_range(start, end, period, now)
-    unit = params.get("Unit")
     # Whole-minute periods without percentiles read the per-minute rollups, not raw rows.
     if period % 60 == 0 and not extended:
-        rows = metrics.fetch_rollups(session, metric_ids, aligned_start, aligned_end, unit)
+        rows = metrics.fetch_rollups(session, metric_ids, start, end, unit)
     else:
-        rows = metrics.fetch_datapoints(session, metric_ids, aligned_start, aligned_end, unit)
-    datapoints = statistics.aggregate(
-        rows, aligned_start, aligned_end, period, wanted, extended, unit
+        rows = metrics.fetch_datapoints(session, metric_ids, start, end, unit)
+    return statistics.aggregate(rows, start, end, period, wanted, extended, unit)
+
+
+def get_metric_data(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    plan = metric_data.plan_queries(
+        params.get("MetricDataQueries"),
+        params.get("StartTime"),
+        params.get("EndTime"),
+        _now(),
+        max_datapoints=params.get("MaxDatapoints"),
+        scan_by=params.get("ScanBy"),
+        next_token=params.get("NextToken"),
     )
-    return {"Label": metric_name, "Datapoints": datapoints}
+    fetched, messages = {}, {}
+    for fetch in plan.fetches:
+        wanted, extended = fetch.statistics_args
+        points = _datapoints(
+            principal, fetch.namespace, fetch.metric_name, fetch.dimensions,
+            fetch.start, fetch.end, fetch.period, wanted, extended, fetch.unit,
+        )  # fmt: skip
+        fetched[fetch.id], messages[fetch.id] = metric_data.series_from_datapoints(
+            points, fetch.stat
+        )
+    return metric_data.assemble_results(plan, fetched, messages=messages)
 
 
 def list_metrics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
@@ -119,5 +158,6 @@ def list_metrics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]
 HANDLERS: dict[str, Handler] = {
     "PutMetricData": put_metric_data,
     "GetMetricStatistics": get_metric_statistics,
+    "GetMetricData": get_metric_data,
     "ListMetrics": list_metrics,
 }
