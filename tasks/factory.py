@@ -34,7 +34,13 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         # acks_late tasks (idempotent by design) go back to the queue if their process dies.
         task_reject_on_worker_lost=True,
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
+        broker_transport_options={
+            "visibility_timeout": settings.broker_visibility_timeout,
+            # kombu scans Redis for unacked messages of dead workers only every Nth sweep;
+            # without these a message held by a killed worker waits ~100 s past its timeout.
+            "unacked_restore_interval": min(10, settings.broker_visibility_timeout),
+            "unacked_restore_throttle": 1,
+        },
         result_backend_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
         broker_connection_retry_on_startup=True,
         # Events for Flower.

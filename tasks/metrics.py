@@ -47,6 +47,6 @@ def ingest_batch(self, tenant_id: str, batch_id: str, datums: list[list[Any]]) -
 @shared_task(name="metrics.prune", bind=True, ignore_result=True)
 def prune(self) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with session_scope(context_of(self.app).watch_db) as session:
-        removed = metrics.prune(session, datetime.now(UTC))
+        removed = metrics.prune_datapoints(session, datetime.now(UTC))
     log.info("metric retention applied", extra=removed)
     return removed

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, null, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,15 +27,24 @@ from models.watch.tables import Datapoint, IngestedBatch, Metric, MetricRollup
 LIST_PAGE_SIZE = 500
 LIST_VISIBILITY = timedelta(days=14)  # ListMetrics hides metrics without data for two weeks
 RECENTLY_ACTIVE = timedelta(hours=3)  # RecentlyActive=PT3H
+# Retention (§4.1), kept simple: raw rows feed 1-second periods and percentiles and are kept
+# as long as 1-minute data is (15 days). There is a single roll-up tier, per minute, so it is
+# kept as long as CloudWatch keeps its coarsest data (455 days); coarser 5-minute and 1-hour
+# tiers would shrink that, at the cost of a second and third upsert per batch.
 RAW_RETENTION = timedelta(days=15)
-ROLLUP_RETENTION = timedelta(days=455)  # CloudWatch keeps hourly data for 15 months
+ROLLUP_RETENTION = timedelta(days=455)
 BATCH_RETENTION = timedelta(days=1)  # far beyond any redelivery (visibility timeout)
 _TOKEN_PREFIX = "m1:"
 
 
-def dimensions_key(dimensions: Dimensions) -> str:
+def dimensions_text(dimensions: Dimensions) -> str:
     """Canonical text of a sorted dimension set; JSON keeps every name and value unambiguous."""
     return json.dumps([list(pair) for pair in dimensions], separators=(",", ":"))
+
+
+def dimensions_key(dimensions: Dimensions) -> str:
+    """The unique-key digest of a dimension set (see Metric.dimensions_key)."""
+    return hashlib.sha256(dimensions_text(dimensions).encode()).hexdigest()
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -107,6 +117,8 @@ def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequen
             newest[metric_id] = stamp
     connection.execute(Datapoint.__table__.insert(), rows)
     _upsert_rollups(session, rollups)
+    # Rows are locked in id order, as the rollups are in key order: two batches that touch
+    # the same metrics on PostgreSQL then wait for each other instead of deadlocking.
     connection.execute(
         update(Metric.__table__)
         .where(Metric.__table__.c.id == bindparam("b_id"))
@@ -117,7 +129,7 @@ def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequen
             )
         )
         .values(last_datapoint_at=bindparam("b_newest")),
-        [{"b_id": metric_id, "b_newest": stamp} for metric_id, stamp in newest.items()],
+        [{"b_id": metric_id, "b_newest": stamp} for metric_id, stamp in sorted(newest.items())],
     )
     return True
 
@@ -125,7 +137,9 @@ def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequen
 def _ensure_metrics(
     session: Session, tenant_id: str, datums: Sequence[Datum]
 ) -> dict[tuple[str, str, Dimensions], int]:
-    wanted = {(d.namespace, d.metric_name, d.dimensions) for d in datums}
+    wanted = sorted({(d.namespace, d.metric_name, d.dimensions) for d in datums})
+    keys = {(ns, name, dimensions_key(dims)): (ns, name, dims) for ns, name, dims in wanted}
+    # Sorted, so concurrent batches creating the same new metrics insert them in one order.
     session.execute(
         _insert(session, Metric).on_conflict_do_nothing(
             index_elements=["tenant_id", "namespace", "metric_name", "dimensions_key"]
@@ -135,17 +149,18 @@ def _ensure_metrics(
                 "tenant_id": tenant_id,
                 "namespace": namespace,
                 "metric_name": name,
-                "dimensions_key": dimensions_key(dims),
+                "dimensions_key": key,
+                "dimensions": dimensions_text(keys[(namespace, name, key)][2]),
             }
-            for namespace, name, dims in wanted
+            for namespace, name, key in keys
         ],
     )
-    keys = {(ns, name, dimensions_key(dims)): (ns, name, dims) for ns, name, dims in wanted}
     found = session.execute(
         select(Metric.id, Metric.namespace, Metric.metric_name, Metric.dimensions_key).where(
             Metric.tenant_id == tenant_id,
             Metric.namespace.in_({ns for ns, _, _ in wanted}),
             Metric.metric_name.in_({name for _, name, _ in wanted}),
+            Metric.dimensions_key.in_({key for _, _, key in keys}),
         )
     )
     return {
@@ -274,16 +289,16 @@ def _decode_token(token: str) -> int:
         raise InvalidPageTokenError("The value of NextToken is not valid.") from exc
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _dimension_filter(name: str, value: str | None) -> Any:
-    # dimensions_key is JSON of [name, value] pairs, so a filter is a substring of it; JSON
+def _dimension_filter(session: Session, name: str, value: str | None) -> Any:
+    # `dimensions` is JSON of [name, value] pairs, so a filter is a substring of it; JSON
     # escaping means a name can never be mistaken for a value or straddle two pairs.
     pair = json.dumps([name, value], separators=(",", ":"))
     fragment = pair[:-1] if value is not None else pair[: -len("null]")]
-    return Metric.dimensions_key.like(f"%{_like_escape(fragment)}%", escape="\\")
+    # A plain substring search, not LIKE: SQLite's LIKE ignores ASCII case, and dimension
+    # names and values are case-sensitive.
+    if session.get_bind().dialect.name == "postgresql":
+        return func.strpos(Metric.dimensions, fragment) > 0
+    return func.instr(Metric.dimensions, fragment) > 0
 
 
 def list_metrics(
@@ -299,14 +314,14 @@ def list_metrics(
     page_size: int = LIST_PAGE_SIZE,
 ) -> tuple[list[dict[str, Any]], str | None]:
     since = now - (RECENTLY_ACTIVE if recently_active else LIST_VISIBILITY)
-    query = select(Metric.id, Metric.namespace, Metric.metric_name, Metric.dimensions_key).where(
+    query = select(Metric.id, Metric.namespace, Metric.metric_name, Metric.dimensions).where(
         Metric.tenant_id == tenant_id, Metric.last_datapoint_at >= since
     )
     if namespace is not None:
         query = query.where(Metric.namespace == namespace)
     if metric_name is not None:
         query = query.where(Metric.metric_name == metric_name)
-    filters = [_dimension_filter(name, value) for name, value in dimension_filters]
+    filters = [_dimension_filter(session, name, value) for name, value in dimension_filters]
     if filters:
         query = query.where(and_(*filters))
     if page_token:
@@ -317,15 +332,19 @@ def list_metrics(
         {
             "Namespace": ns,
             "MetricName": name,
-            "Dimensions": [{"Name": n, "Value": v} for n, v in json.loads(key)],
+            "Dimensions": [{"Name": n, "Value": v} for n, v in json.loads(dimensions)],
         }
-        for _, ns, name, key in page
+        for _, ns, name, dimensions in page
     ]
     return metrics, _encode_token(page[-1][0]) if more else None
 
 
-def prune(session: Session, now: datetime) -> dict[str, int]:
-    """Drop raw datapoints, rollups and batch records past their retention."""
+def prune_datapoints(session: Session, now: datetime) -> dict[str, int]:
+    """Drop raw datapoints, rollups and batch records past their retention; counts per kind.
+
+    Metric rows stay: ListMetrics hides them after 14 days without data, and a new datapoint
+    brings them back with the same id.
+    """
     removed = {}
     for name, table, column, keep in (
         ("datapoints", Datapoint.__table__, Datapoint.__table__.c.timestamp, RAW_RETENTION),

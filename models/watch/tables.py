@@ -37,6 +37,8 @@ class Metric(WatchBase):
     __tablename__ = "metrics"
     __table_args__ = (
         UniqueConstraint("tenant_id", "namespace", "metric_name", "dimensions_key"),
+        # ListMetrics pages through a tenant's metrics by id (keyset), the others filter.
+        Index("ix_metrics_tenant_paging", "tenant_id", "id"),
         Index("ix_metrics_tenant_namespace_name", "tenant_id", "namespace", "metric_name"),
         Index("ix_metrics_tenant_last_datapoint", "tenant_id", "last_datapoint_at"),
     )
@@ -45,8 +47,13 @@ class Metric(WatchBase):
     tenant_id: Mapped[str] = mapped_column(String(64))
     namespace: Mapped[str] = mapped_column(String(255))
     metric_name: Mapped[str] = mapped_column(String(255))
-    # Canonical JSON of the sorted (name, value) pairs: the exact-match key of §4.1.
-    dimensions_key: Mapped[str] = mapped_column(Text)
+    # SHA-256 (hex) of `dimensions`: the exact-match key of §4.1. A digest, not the text
+    # itself, because 30 dimensions of up to 1024 characters overflow a PostgreSQL B-tree
+    # entry (2704 bytes) and the insert would fail for good.
+    dimensions_key: Mapped[str] = mapped_column(String(64))
+    # Canonical compact JSON of the sorted [name, value] pairs. Text rather than JSON so that
+    # ListMetrics can match a filter as a substring of exactly the text we wrote.
+    dimensions: Mapped[str] = mapped_column(Text)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_datapoint_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

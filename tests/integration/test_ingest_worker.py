@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from sqlalchemy import func, select
 
 from config.settings import Settings
@@ -20,15 +21,17 @@ from tasks.factory import make_celery
 from tests.support import ProcessSet, settings_env, wait_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+_REDIS_DBS = itertools.cycle(range(1, 16))  # db 0 is left to other tests
 
 
 @pytest.fixture
 def ingest_settings(redis_settings: Settings, redis_url: str) -> Settings:
-    # Each test gets its own Redis database so no queued message leaks between tests, and a
-    # short visibility timeout: Redis hands an unacked message (its worker was killed) to
-    # another worker only after this long.
-    db = uuid.uuid4().int % 14 + 1
-    url = redis_url.rsplit("/", 1)[0] + f"/{db}"
+    # Each test gets its own, emptied Redis database so no queued message leaks between tests,
+    # and a short visibility timeout: Redis hands an unacked message (its worker was killed)
+    # to another worker only once it is this old.
+    url = redis_url.rsplit("/", 1)[0] + f"/{next(_REDIS_DBS)}"
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
     settings = replace(redis_settings, redis_url=url, broker_url=url, broker_visibility_timeout=5)
     migrate.upgrade_all(settings)
     return settings
@@ -60,6 +63,12 @@ def _stored(settings: Settings) -> tuple[int, float]:
         database.dispose()
 
 
+def _in_flight(settings: Settings) -> int:
+    """Messages delivered but not acknowledged: kombu's Redis transport keeps them in `unacked`."""
+    with redis.Redis.from_url(settings.broker_url) as client:
+        return int(client.hlen("unacked"))
+
+
 def test_a_redelivered_batch_is_counted_once(ingest_settings: Settings, workers) -> None:
     workers.celery_worker("metrics")
     celery = make_celery(ingest_settings)
@@ -79,22 +88,38 @@ def test_a_redelivered_batch_is_counted_once(ingest_settings: Settings, workers)
 def test_sigkill_mid_stream_loses_and_duplicates_nothing(
     ingest_settings: Settings, workers
 ) -> None:
+    """Kill the worker's whole process group while it holds a batch; a new worker finishes.
+
+    The batch in hand was never acknowledged (acks_late), so it stays in Redis' `unacked` set
+    and is restored to the queue once older than the visibility timeout. Restoring is a sweep
+    in the consumer: kombu 5.7 runs it every `unacked_restore_interval` (10 s) but scans only
+    on every `unacked_restore_throttle`-th (10th) run, so with the factory's defaults the
+    redelivery comes about 100 s after the new worker starts; the wait below allows for that.
+    """
     batches, size = 300, 200
     celery = make_celery(ingest_settings)
     for number in range(batches):
         celery.send_task(
             "metrics.ingest_batch", args=["t1", f"batch-{number}", _batch(size, number)]
         )
-    workers.celery_worker("metrics")
-    wait_for(lambda: _stored(ingest_settings)[0] >= 20, timeout=120, what="the worker to get going")
-    workers.stop("metrics-worker", sig=signal.SIGKILL)
-    stored_at_kill = _stored(ingest_settings)[0]
-    assert stored_at_kill < batches, "the worker finished before the kill; enlarge the stream"
+    for _attempt in range(5):
+        workers.celery_worker("metrics")
+        wait_for(
+            lambda: _stored(ingest_settings)[0] >= 20 and _in_flight(ingest_settings),
+            timeout=120,
+            what="the worker to get going",
+        )
+        workers.stop("metrics-worker", sig=signal.SIGKILL)
+        # Between an ack and the next fetch nothing is in hand; then try again.
+        if _in_flight(ingest_settings):
+            break
+    assert _in_flight(ingest_settings) == 1, "never killed the worker with a batch in hand"
+    assert _stored(ingest_settings)[0] < batches, "the worker finished first; enlarge the stream"
 
     workers.celery_worker("metrics")
     wait_for(
-        lambda: _stored(ingest_settings)[0] == batches,
-        timeout=180,
+        lambda: _stored(ingest_settings)[0] == batches and not _in_flight(ingest_settings),
+        timeout=240,
         interval=0.5,
         what="every accepted batch after the restart",
     )

@@ -6,14 +6,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from config.settings import Settings
 from models import migrate
 from models.sessions import Database, session_scope
 from models.watch import metrics
-from models.watch.datums import Datum
-from models.watch.tables import Datapoint, MetricRollup
+from models.watch.datums import Datum, canonical_dimensions
+from models.watch.tables import Datapoint, Metric, MetricRollup
 
 pytestmark = pytest.mark.postgres
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -71,3 +71,70 @@ def test_concurrent_deliveries_of_one_batch_store_it_once(watch_db) -> None:
     with session_scope(watch_db) as session:
         assert session.scalar(select(func.count()).select_from(Datapoint)) == 50
         assert session.scalar(select(func.sum(MetricRollup.sample_count))) == 50
+
+
+def test_batches_updating_the_same_metrics_in_opposite_orders_do_not_deadlock(watch_db) -> None:
+    """Two batches list the same metrics in opposite orders and reach the update together.
+
+    The hook holds each transaction just before its `UPDATE metrics` until both are there, so
+    they always overlap; if rows were locked in datum order, PostgreSQL would detect a deadlock.
+    """
+    names = [f"m{i}" for i in range(1000)]
+
+    def batch(order: list[str], minute: int) -> list[Datum]:
+        at = NOW + timedelta(minutes=minute)
+        return [
+            Datum("App", name, (("Host", "a"),), at, "Count", 60, 1.0, 1.0, 1.0, 1.0, None)
+            for name in order
+        ]
+
+    with session_scope(watch_db) as session:  # the metrics exist, so inserts don't serialise
+        metrics.record_batch(session, "t1", "first", batch(names, 0))
+    barrier = threading.Barrier(2)
+
+    def meet_before_update(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE metrics"):
+            barrier.wait(10)
+
+    event.listen(watch_db.engine, "before_cursor_execute", meet_before_update)
+    errors: list[BaseException] = []
+
+    def deliver(batch_id: str, datums: list[Datum]) -> None:
+        try:
+            with session_scope(watch_db) as session:
+                metrics.record_batch(session, "t1", batch_id, datums)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=deliver, args=("forward", batch(names, 1))),
+        threading.Thread(target=deliver, args=("backward", batch(names[::-1], 2))),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(watch_db.engine, "before_cursor_execute", meet_before_update)
+    assert errors == []
+    with session_scope(watch_db) as session:
+        counts = session.execute(
+            select(func.count(), func.sum(MetricRollup.sample_count)).select_from(MetricRollup)
+        ).one()
+        newest = set(session.scalars(select(Metric.last_datapoint_at)))
+    assert tuple(counts) == (3 * len(names), 3 * len(names))
+    assert newest == {NOW.replace(second=0) + timedelta(minutes=2)}
+
+
+def test_largest_dimension_sets_fit_the_unique_key(watch_db) -> None:
+    """30 dimensions of 1024 characters exceed a B-tree entry; the key is their digest."""
+    big = canonical_dimensions([(f"d{i:02}", f"{i}-" + "x" * 1020) for i in range(30)])
+    datum = Datum("App", "Lat", big, NOW, "None", 60, 1.0, 1.0, 1.0, 1.0, None)
+    with session_scope(watch_db) as session:
+        assert metrics.record_batch(session, "t1", "big", [datum, datum])
+    with session_scope(watch_db) as session:
+        ids = metrics.find_metric_ids(session, "t1", "App", "Lat", big)
+        listed, _ = metrics.list_metrics(session, "t1", now=NOW, dimension_filters=[("d07", None)])
+    assert len(ids) == 1
+    assert [len(m["Dimensions"]) for m in listed] == [30]

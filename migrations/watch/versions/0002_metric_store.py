@@ -42,7 +42,8 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("namespace", sa.String(length=255), nullable=False),
         sa.Column("metric_name", sa.String(length=255), nullable=False),
-        sa.Column("dimensions_key", sa.Text(), nullable=False),
+        sa.Column("dimensions_key", sa.String(length=64), nullable=False),
+        sa.Column("dimensions", sa.Text(), nullable=False),
         sa.Column("first_seen_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_datapoint_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics")),
@@ -58,6 +59,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_metrics_tenant_last_datapoint", ["tenant_id", "last_datapoint_at"], unique=False
         )
+        batch_op.create_index("ix_metrics_tenant_paging", ["tenant_id", "id"], unique=False)
         batch_op.create_index(
             "ix_metrics_tenant_namespace_name",
             ["tenant_id", "namespace", "metric_name"],
@@ -130,6 +132,7 @@ def downgrade() -> None:
     with op.batch_alter_table("metrics", schema=None) as batch_op:
         batch_op.drop_index("ix_metrics_tenant_namespace_name")
         batch_op.drop_index("ix_metrics_tenant_last_datapoint")
+        batch_op.drop_index("ix_metrics_tenant_paging")
 
     op.drop_table("metrics")
     with op.batch_alter_table("ingested_batches", schema=None) as batch_op:

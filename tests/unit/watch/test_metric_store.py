@@ -113,15 +113,56 @@ def test_list_metrics_filters_pages_and_hides_stale_metrics(watch_db) -> None:
         )
         assert len(by_name) == 13
         recent, _ = metrics.list_metrics(session, "t1", now=NOW, recently_active=True)
-        assert "warm" not in {m["MetricName"] for m in recent}
+        assert {m["MetricName"] for m in recent} == {f"m{i:03}" for i in range(12)}
         assert metrics.list_metrics(session, "t2", now=NOW)[0] == []
         with pytest.raises(InvalidPageTokenError):
             metrics.list_metrics(session, "t1", now=NOW, page_token="garbage!")
 
 
+def test_dimension_filters_are_case_sensitive_and_literal(watch_db) -> None:
+    store(watch_db, "b1", [
+        datum(name="lower", dims=(("host", "a"),)),
+        datum(name="upper", dims=(("Host", "A"),)),
+        datum(name="wild", dims=(("Ho%t", "_"),)),
+        datum(name="quoted", dims=(('Host","', 'a"]'),)),
+    ])  # fmt: skip
+    with session_scope(watch_db) as session:
+
+        def names(*filters: tuple[str, str | None]) -> set[str]:
+            found, _ = metrics.list_metrics(session, "t1", now=NOW, dimension_filters=filters)
+            return {m["MetricName"] for m in found}
+
+        assert names(("Host", "A")) == {"upper"}
+        assert names(("host", None)) == {"lower"}
+        assert names(("Ho%t", "_")) == {"wild"}
+        assert names(("H_st", None)) == set()
+        assert names(("Host", None)) == {"upper"}
+        assert names(('Host","', None)) == {"quoted"}
+
+
+def test_a_newer_batch_with_older_datapoints_keeps_the_metric_active(watch_db) -> None:
+    store(watch_db, "b1", [datum(at=NOW)])
+    store(watch_db, "b2", [datum(at=NOW - timedelta(days=20))])
+    with session_scope(watch_db) as session:
+        recent, _ = metrics.list_metrics(session, "t1", now=NOW, recently_active=True)
+    assert [m["MetricName"] for m in recent] == ["Lat"]
+
+
+def test_largest_dimension_sets_are_one_metric_each(watch_db) -> None:
+    """30 dimensions of 1024 characters: the unique key is a digest, so any size fits."""
+    big = canonical_dimensions([(f"d{i:02}", chr(65 + i) * 1024) for i in range(30)])
+    store(watch_db, "b1", [datum(1.0, dims=big), datum(2.0, dims=big)])
+    store(watch_db, "b2", [datum(3.0, dims=big)])
+    with session_scope(watch_db) as session:
+        ids = metrics.find_metric_ids(session, "t1", "App", "Lat", big)
+        listed, _ = metrics.list_metrics(session, "t1", now=NOW, dimension_filters=[("d29", None)])
+    assert len(ids) == 1
+    assert [len(m["Dimensions"]) for m in listed] == [30]
+
+
 def test_prune_drops_data_past_retention(watch_db) -> None:
     store(watch_db, "b1", [datum(at=NOW - timedelta(days=14)), datum(at=NOW)])
     with session_scope(watch_db) as session:
-        removed = metrics.prune(session, NOW + timedelta(days=2))
+        removed = metrics.prune_datapoints(session, NOW + timedelta(days=2))
     assert removed["datapoints"] == 1
     assert removed["batches"] == 1
