@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e lint fmt clean
+.PHONY: help install run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e bench lint fmt clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ test-integration: $(STAMP) ## real Redis and databases
 
 test-e2e: $(STAMP) ## real processes on free ports
 	$(PY) -m pytest -m e2e
+
+bench: $(STAMP) ## benchmarks side by side with moto_server (prints figures; not part of make test)
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""`make bench`: throughput and latency numbers for heatwatch against moto_server."""

@@ -1,0 +1,176 @@
+"""Start and stop what the benchmark measures: heatwatch (honcho on the real Procfile) and moto."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from config.settings import PROJECT_ROOT
+from manage import local_redis
+from models import migrate
+from models.identity import tenants
+from models.identity.crypto import SecretBox
+from models.sessions import Database, session_scope
+from tests.conftest import POSTGRES_ADMIN_URL, build_settings
+from tests.support import VENV_BIN, free_port, settings_env, wait_for, wait_healthy
+
+
+@dataclass
+class Target:
+    name: str
+    endpoint: str
+    access_key_id: str
+    secret_access_key: str
+    _cleanups: list = field(default_factory=list)
+    log_path: Path | None = None
+
+    def stop(self) -> None:
+        while self._cleanups:
+            cleanup = self._cleanups.pop()
+            try:
+                cleanup()
+            except Exception as exc:  # keep stopping the rest
+                print(f"  [cleanup of {self.name} failed: {type(exc).__name__}: {exc}]")
+
+
+def _stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
+    """heatwatch on `backend` ("sqlite" or "postgres"), its own Redis, on free ports."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"heatwatch-bench-{backend}-"))
+    target = Target(name=f"heatwatch-{backend}", endpoint="", access_key_id="",
+                    secret_access_key="")  # fmt: skip
+    target._cleanups.append(lambda: shutil.rmtree(data_dir, ignore_errors=True))
+    try:
+        ports = {name: free_port() for name in ("heat", "watch", "flower", "redis")}
+        redis_url = f"redis://127.0.0.1:{ports['redis']}/0"
+        redis_process = local_redis.start(redis_url, data_dir / "redis")
+
+        def stop_redis() -> None:
+            redis_process.terminate()
+            try:
+                redis_process.wait(10)
+            except subprocess.TimeoutExpired:
+                redis_process.kill()
+                redis_process.wait(5)
+
+        target._cleanups.append(stop_redis)
+        settings = build_settings(data_dir, redis_url=redis_url, broker_url=redis_url)
+        if backend == "postgres":
+            admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            names = [f"heatwatch_bench_{uuid.uuid4().hex[:12]}" for _ in range(3)]
+            with admin.connect() as connection:
+                for name in names:
+                    connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+            def drop() -> None:
+                with admin.connect() as connection:
+                    for name in names:
+                        connection.execute(
+                            sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                        )
+                admin.dispose()
+
+            target._cleanups.append(drop)
+            urls = [
+                sa.make_url(POSTGRES_ADMIN_URL)
+                .set(database=n)
+                .render_as_string(hide_password=False)
+                for n in names
+            ]
+            settings = replace(
+                settings,
+                orchestration_database_url=urls[0],
+                watch_database_url=urls[1],
+                identity_database_url=urls[2],
+            )
+        elif backend != "sqlite":
+            raise ValueError(f"unknown backend {backend!r}")
+        migrate.upgrade_all(settings)
+        identity = Database(settings.identity_database_url, "identity")
+        with session_scope(identity) as session:
+            tenant = tenants.create_tenant(session, SecretBox(settings.secret_key), "bench")
+        identity.dispose()
+        env = {
+            **settings_env(settings),
+            "HEATWATCH_AUTO_START_REDIS": "false",
+            "HEAT_API_PORT": str(ports["heat"]),
+            "WATCH_API_PORT": str(ports["watch"]),
+            "FLOWER_PORT": str(ports["flower"]),
+            "HEAT_API_WORKERS": "1",
+            "WATCH_API_WORKERS": "2",
+            "ENGINE_CONCURRENCY": "1",
+            "METRICS_CONCURRENCY": str(metrics_concurrency),
+            "WATCH_CONCURRENCY": "1",
+            "LOG_LEVEL": "WARNING",
+            "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
+        }
+        empty_env_file = data_dir / "empty.env"
+        empty_env_file.write_text("")
+        log_path = Path(tempfile.gettempdir()) / f"heatwatch-bench-{backend}-honcho.log"
+        with log_path.open("wb") as log_file:
+            honcho = subprocess.Popen(
+                [str(VENV_BIN / "honcho"), "start", "--procfile", "Procfile",
+                 "--env", str(empty_env_file), "--no-prefix"],
+                cwd=PROJECT_ROOT, env={**os.environ, **env},
+                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        target._cleanups.append(lambda: _stop_group(honcho))
+        target.log_path = log_path
+        watch_url = f"http://127.0.0.1:{ports['watch']}"
+        wait_healthy(watch_url, timeout=90)
+        wait_healthy(f"http://127.0.0.1:{ports['heat']}", timeout=90)
+        target.endpoint = watch_url
+        target.access_key_id = tenant.access_key_id
+        target.secret_access_key = tenant.secret_access_key
+        return target
+    except BaseException:
+        target.stop()
+        raise
+
+
+def start_moto() -> Target:
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / "heatwatch-bench-moto.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    target = Target(
+        name="moto",
+        endpoint=f"http://127.0.0.1:{port}",
+        access_key_id="testing",
+        secret_access_key="testing",
+        log_path=log_path,
+    )
+    target._cleanups.append(lambda: _stop_group(process))
+    try:
+        import requests
+
+        wait_for(lambda: requests.get(f"{target.endpoint}/moto-api/", timeout=2).status_code < 500,
+                 timeout=60, what="moto_server")  # fmt: skip
+        return target
+    except BaseException:
+        target.stop()
+        raise
