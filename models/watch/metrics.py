@@ -19,7 +19,7 @@ from sqlalchemy import Row, and_, bindparam, case, func, null, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.errors import InvalidPageTokenError
+from models.errors import InvalidPageTokenError, InvalidParameterError
 from models.watch.datums import Datum, Dimensions
 from models.watch.statistics import floor_time, storage_timestamp
 from models.watch.tables import Datapoint, IngestedBatch, Metric, MetricRollup
@@ -299,6 +299,22 @@ def _dimension_filter(session: Session, name: str, value: str | None) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.strpos(Metric.dimensions, fragment) > 0
     return func.instr(Metric.dimensions, fragment) > 0
+
+
+MAX_DIMENSION_FILTERS = 10
+
+
+def validate_list_request(recently_active: str | None, dimension_filter_count: int) -> None:
+    """ListMetrics' own rules (§3.4): RecentlyActive takes only PT3H; at most 10 filters."""
+    if recently_active not in (None, "PT3H"):
+        raise InvalidParameterError(
+            f"The value {recently_active} for parameter RecentlyActive is not valid. "
+            "Valid values: PT3H."
+        )
+    if dimension_filter_count > MAX_DIMENSION_FILTERS:
+        raise InvalidParameterError(
+            f"The collection Dimensions must not have a size greater than {MAX_DIMENSION_FILTERS}."
+        )
 
 
 def list_metrics(

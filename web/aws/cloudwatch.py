@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import g
 
-from models.errors import InvalidParameterError, MissingParameterError
+from models.errors import MissingParameterError
 from models.identity.tenants import Principal
 from models.watch import metric_data, metrics, statistics
 from models.watch.datums import canonical_dimensions
@@ -23,8 +23,6 @@ from web.context import web_context
 from web.sessions import db_session
 
 Handler = Callable[[Principal, dict[str, Any]], dict[str, Any] | None]
-
-MAX_DIMENSION_FILTERS = 10
 
 
 def _now() -> datetime:
@@ -129,16 +127,8 @@ def get_metric_data(principal: Principal, params: dict[str, Any]) -> dict[str, A
 
 def list_metrics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
     recently_active = params.get("RecentlyActive")
-    if recently_active not in (None, "PT3H"):
-        raise InvalidParameterError(
-            f"The value {recently_active} for parameter RecentlyActive is not valid. "
-            "Valid values: PT3H."
-        )
     filters = params.get("Dimensions") or []
-    if len(filters) > MAX_DIMENSION_FILTERS:
-        raise InvalidParameterError(
-            f"The collection Dimensions must not have more than {MAX_DIMENSION_FILTERS} members."
-        )
+    metrics.validate_list_request(recently_active, len(filters))
     found, next_token = metrics.list_metrics(
         db_session("watch"),
         principal.tenant_id,

@@ -166,3 +166,14 @@ def test_prune_drops_data_past_retention(watch_db) -> None:
         removed = metrics.prune_datapoints(session, NOW + timedelta(days=2))
     assert removed["datapoints"] == 1
     assert removed["batches"] == 1
+
+
+def test_list_request_rules() -> None:
+    from models.errors import InvalidParameterError
+
+    metrics.validate_list_request(None, 10)
+    metrics.validate_list_request("PT3H", 0)
+    with pytest.raises(InvalidParameterError, match="RecentlyActive"):
+        metrics.validate_list_request("PT1H", 0)
+    with pytest.raises(InvalidParameterError, match="greater than 10"):
+        metrics.validate_list_request(None, 11)
