@@ -260,10 +260,12 @@ def test_get_metric_data_with_math_in_every_protocol(cw, protocol: str) -> None:
                 {"Id": "rate", "Expression": "100 * e / r", "Label": "ErrorRate"},
             ],
         )  # fmt: skip
-        by_id = {r["Id"]: r for r in response["MetricDataResults"]}
-        return by_id if by_id.get("rate", {}).get("Values") else {}
+        return {r["Id"]: r for r in response["MetricDataResults"]}
 
-    by_id = wait_for(results, timeout=30, what="GetMetricData to see both metrics")
+    # Both datums commit in one transaction; once one is visible, a fresh query sees both.
+    # (A query racing that commit may read `e` before it and `r` after it.)
+    wait_for(lambda: results()["r"]["Values"], timeout=30, what="the batch to be stored")
+    by_id = results()
     assert set(by_id) == {"r", "rate"}
     assert by_id["r"]["Values"] == [50.0]
     assert by_id["r"]["Label"] == "Requests"
