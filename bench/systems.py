@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import uuid
@@ -13,14 +11,19 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from config.settings import PROJECT_ROOT
 from manage import local_redis
 from models import migrate
-from models.identity import tenants
-from models.identity.crypto import SecretBox
-from models.sessions import Database, session_scope
 from tests.conftest import POSTGRES_ADMIN_URL, build_settings
-from tests.support import VENV_BIN, free_port, settings_env, wait_for, wait_healthy
+from tests.support import (
+    VENV_BIN,
+    create_tenant,
+    free_port,
+    settings_env,
+    start_procfile,
+    stop_group,
+    wait_for,
+    wait_healthy,
+)
 
 
 @dataclass
@@ -39,20 +42,6 @@ class Target:
                 cleanup()
             except Exception as exc:  # keep stopping the rest
                 print(f"  [cleanup of {self.name} failed: {type(exc).__name__}: {exc}]")
-
-
-def _stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
@@ -107,10 +96,7 @@ def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
         elif backend != "sqlite":
             raise ValueError(f"unknown backend {backend!r}")
         migrate.upgrade_all(settings)
-        identity = Database(settings.identity_database_url, "identity")
-        with session_scope(identity) as session:
-            tenant = tenants.create_tenant(session, SecretBox(settings.secret_key), "bench")
-        identity.dispose()
+        tenant = create_tenant(settings, "bench")
         env = {
             **settings_env(settings),
             "HEATWATCH_AUTO_START_REDIS": "false",
@@ -123,19 +109,10 @@ def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
             "METRICS_CONCURRENCY": str(metrics_concurrency),
             "WATCH_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
-            "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
         }
-        empty_env_file = data_dir / "empty.env"
-        empty_env_file.write_text("")
         log_path = Path(tempfile.gettempdir()) / f"heatwatch-bench-{backend}-honcho.log"
-        with log_path.open("wb") as log_file:
-            honcho = subprocess.Popen(
-                [str(VENV_BIN / "honcho"), "start", "--procfile", "Procfile",
-                 "--env", str(empty_env_file), "--no-prefix"],
-                cwd=PROJECT_ROOT, env={**os.environ, **env},
-                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        target._cleanups.append(lambda: _stop_group(honcho))
+        honcho = start_procfile(env, log_path)
+        target._cleanups.append(lambda: stop_group(honcho))
         target.log_path = log_path
         watch_url = f"http://127.0.0.1:{ports['watch']}"
         wait_healthy(watch_url, timeout=90)
@@ -164,7 +141,7 @@ def start_moto() -> Target:
         secret_access_key="testing",
         log_path=log_path,
     )
-    target._cleanups.append(lambda: _stop_group(process))
+    target._cleanups.append(lambda: stop_group(process))
     try:
         import requests
 

@@ -15,6 +15,10 @@ from pathlib import Path
 import requests
 
 from config.settings import PROJECT_ROOT, Settings
+from models.identity import tenants
+from models.identity.crypto import SecretBox
+from models.identity.tenants import NewCredentials
+from models.sessions import Database, session_scope
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -119,13 +123,11 @@ class ProcessSet:
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
         process = self.processes.pop(name)
-        if process.poll() is None:
+        if sig == signal.SIGTERM:
+            stop_group(process, timeout)
+        elif process.poll() is None:
             os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout)
+            process.wait(timeout)
 
     def stop_all(self) -> None:
         for name in list(self.processes):
@@ -138,3 +140,47 @@ def wait_healthy(base_url: str, timeout: float = 60.0) -> dict:
         return response.json() if response.status_code == 200 else None
 
     return wait_for(healthy, timeout=timeout, what=f"{base_url}/healthz")  # type: ignore[return-value]
+
+
+def create_tenant(settings: Settings, name: str) -> NewCredentials:
+    """A tenant with fresh credentials, written straight into the identity store."""
+    identity = Database(settings.identity_database_url, "identity")
+    try:
+        with session_scope(identity) as session:
+            return tenants.create_tenant(session, SecretBox(settings.secret_key), name)
+    finally:
+        identity.dispose()
+
+
+def start_procfile(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """The whole system as `make run` starts it: honcho on the real Procfile.
+
+    `env` comes on top of ours; honcho reads an empty env file, never a developer's .env.
+    """
+    empty_env_file = log_path.parent / f"{log_path.stem}.empty.env"
+    empty_env_file.write_text("")
+    with log_path.open("wb") as log_file:
+        return subprocess.Popen(
+            [str(VENV_BIN / "honcho"), "start", "--procfile", "Procfile",
+             "--env", str(empty_env_file), "--no-prefix"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM a child's whole process group, SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from config.settings import PROJECT_ROOT, Settings
+from config.settings import Settings
 from models import migrate
 from models.identity import tenants
-from models.identity.crypto import SecretBox
-from models.sessions import Database, session_scope
 from tests.conftest import build_settings
-from tests.support import VENV_BIN, free_port, settings_env, wait_for, wait_healthy
+from tests.support import (
+    create_tenant,
+    free_port,
+    settings_env,
+    start_procfile,
+    stop_group,
+    wait_for,
+    wait_healthy,
+)
 
 
 @dataclass
@@ -43,10 +46,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem
         data_dir, redis_url=redis_url, broker_url=redis_url, watch_tick_seconds=1.0
     )
     migrate.upgrade_all(settings)
-    identity = Database(settings.identity_database_url, "identity")
-    with session_scope(identity) as session:
-        tenant = tenants.create_tenant(session, SecretBox(settings.secret_key), "e2e")
-    identity.dispose()
+    tenant = create_tenant(settings, "e2e")
 
     env = {
         **settings_env(settings),
@@ -60,21 +60,9 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem
         "ENGINE_CONCURRENCY": "1",
         "METRICS_CONCURRENCY": "1",
         "WATCH_CONCURRENCY": "1",
-        "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
     }
-    empty_env_file = data_dir / "empty.env"
-    empty_env_file.write_text("")
     log_path = data_dir / "honcho.log"
-    with log_path.open("wb") as log_file:
-        honcho = subprocess.Popen(
-            [str(VENV_BIN / "honcho"), "start", "--procfile", "Procfile",
-             "--env", str(empty_env_file), "--no-prefix"],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, **env},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    honcho = start_procfile(env, log_path)
     system = LiveSystem(
         settings=settings,
         env=env,
@@ -89,12 +77,7 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem
         wait_healthy(system.watch_url, timeout=90)
         yield system
     finally:
-        os.killpg(honcho.pid, signal.SIGTERM)
-        try:
-            honcho.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(honcho.pid, signal.SIGKILL)
-            honcho.wait(10)
+        stop_group(honcho)
         wait_for(lambda: not _port_open(ports["redis"]), timeout=20, what="redis to stop")
 
 

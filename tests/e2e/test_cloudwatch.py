@@ -17,11 +17,8 @@ import requests
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
-from models.identity import tenants
-from models.identity.crypto import SecretBox
-from models.sessions import Database, session_scope
 from tests.e2e.cloudwatch_clients import cloudwatch_client
-from tests.support import VENV_BIN, wait_for
+from tests.support import VENV_BIN, create_tenant, wait_for
 
 PROTOCOLS = ("json", "query", "cbor")
 
@@ -137,12 +134,7 @@ def test_wrong_secret_and_unknown_key_are_refused(live_system, protocol: str, mo
 
 
 def test_tenants_only_see_their_own_metrics(live_system, model_root) -> None:  # type: ignore[no-untyped-def]
-    identity = Database(live_system.settings.identity_database_url, "identity")
-    with session_scope(identity) as session:
-        other = tenants.create_tenant(
-            session, SecretBox(live_system.settings.secret_key), f"other-{uuid.uuid4().hex[:6]}"
-        )
-    identity.dispose()
+    other = create_tenant(live_system.settings, f"other-{uuid.uuid4().hex[:6]}")
     mine = cloudwatch_client(
         live_system.watch_url, live_system.tenant.access_key_id,
         live_system.tenant.secret_access_key,
