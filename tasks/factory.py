@@ -11,8 +11,11 @@ from celery import Celery
 from config.settings import Settings
 from tasks import routing
 from tasks.context import WorkerContext
+from tasks.schedules import AlignedEvery
 
 TASK_MODULES = ("tasks.system", "tasks.metrics", "tasks.watch")
+# Seconds after each mark: room for the last datapoints of the window to be committed.
+_TICK_OFFSET = 1.5
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -49,9 +52,11 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "metrics-retention": {"task": "metrics.prune", "schedule": 3600.0},
+            "watch-retention": {"task": "watch.prune", "schedule": 3600.0},
             "watch-tick": {
                 "task": "watch.tick",
-                "schedule": settings.watch_tick_seconds,
+                # Just after each 10-second mark, when a window has closed (tasks/schedules.py).
+                "schedule": AlignedEvery(settings.watch_tick_seconds, offset=_TICK_OFFSET),
                 # A tick is useless once the next one is due; don't let a backlog pile up.
                 "options": {"expires": settings.watch_tick_seconds},
             },

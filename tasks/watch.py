@@ -1,22 +1,188 @@
-"""Watch pool tasks: the periodic tick that beat sends.
+"""Watch pool tasks: the tick that beat sends, shard evaluation, actions, retention.
 
-The tick only fans out: it will split the due alarms into shards and enqueue one evaluation
-task per shard (issue 4 brings alarms and their evaluation). Until then it records that it
-ran, so a running system shows beat driving the watch pool.
+- `watch.tick` only fans out: it asks which shards (alarm id modulo WATCH_SHARDS) hold due
+  alarms and sends one `watch.evaluate_shard` per shard, so adding watch workers adds
+  evaluation capacity. It also re-offers actions a crash left in the outbox.
+- `watch.evaluate_shard` evaluates that shard's due alarms in one transaction. It is not
+  acks_late: an evaluation lost with its worker leaves the alarms due, and the next tick
+  sends them again (aodh's rule: the next cycle is the retry). Duplicates (two beats, a
+  redelivery) cannot store anything twice: every write is guarded by the alarm's version.
+- `watch.evaluate_alarms` evaluates named alarms at once (after a create or update, or a
+  child's transition for composite alarms).
+- `watch.run_action` delivers one outbox action, with retries and backoff.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import requests
 from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from models.sessions import session_scope
+from models.watch import alarm_actions, alarm_history, evaluation
+from models.watch.alarms import Deployment
+from tasks.factory import context_of
+from tasks.routing import WATCH_QUEUE
 
 log = logging.getLogger("heatwatch.watch")
 
+WEBHOOK_TIMEOUT = 10  # seconds; a slow receiver must not hold a watch worker for long
+RETRY_BACKOFF = (5, 15, 45, 120)  # seconds before attempts 2..5
 
-@shared_task(name="watch.tick", ignore_result=True)
-def tick() -> dict[str, object]:
-    tick_at = datetime.now(UTC).isoformat()
-    log.info("watch tick", extra={"tick_at": tick_at, "shards_enqueued": 0})
-    return {"tick_at": tick_at, "shards_enqueued": 0}
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _deployment(app: Any) -> Deployment:
+    return Deployment(region=context_of(app).settings.region)
+
+
+def send_effects(app: Any, action_ids: Iterable[int], parent_ids: Iterable[int]) -> None:
+    """After a commit: deliver the new actions, evaluate the composites a transition touched."""
+    for action_id in action_ids:
+        app.send_task("watch.run_action", args=[action_id], queue=WATCH_QUEUE)
+    parents = sorted(set(parent_ids))
+    if parents:
+        app.send_task("watch.evaluate_alarms", args=[parents], queue=WATCH_QUEUE)
+
+
+@shared_task(name="watch.tick", bind=True, ignore_result=True)
+def tick(self) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    tick_at = _now()
+    shards = context_of(self.app).settings.watch_shards
+    with session_scope(context_of(self.app).watch_db) as session:
+        due = evaluation.due_shards(session, tick_at, shards)
+        stale = alarm_actions.stale_actions(session, tick_at)
+    for shard in due:
+        self.app.send_task(
+            "watch.evaluate_shard",
+            args=[shard, shards, tick_at.isoformat()],
+            queue=WATCH_QUEUE,
+            # A shard message older than a minute is superseded by later ticks.
+            expires=60,
+        )
+    send_effects(self.app, stale, ())
+    log.info(
+        "watch tick",
+        extra={
+            "tick_at": tick_at.isoformat(),
+            "shards_enqueued": len(due),
+            "actions_reoffered": len(stale),
+        },
+    )
+    return {"tick_at": tick_at.isoformat(), "shards_enqueued": len(due)}
+
+
+@shared_task(
+    name="watch.evaluate_shard",
+    bind=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def evaluate_shard(self, shard: int, shards: int, tick_at: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    due_by = datetime.fromisoformat(tick_at)
+    with session_scope(context_of(self.app).watch_db) as session:
+        alarms = evaluation.due_alarms(session, due_by, shard=shard, shards=shards)
+        report = evaluation.evaluate_alarms(session, _deployment(self.app), alarms, _now())
+    send_effects(self.app, report.action_ids, report.parent_ids)
+    summary = _summary(report)
+    log.info("shard evaluated", extra={"shard": shard, **summary})
+    return summary
+
+
+@shared_task(
+    name="watch.evaluate_alarms",
+    bind=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def evaluate_alarms(self, alarm_ids: list[int]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    now = _now()
+    with session_scope(context_of(self.app).watch_db) as session:
+        alarms = evaluation.due_alarms(session, now, alarm_ids=alarm_ids)
+        report = evaluation.evaluate_alarms(session, _deployment(self.app), alarms, now)
+    send_effects(self.app, report.action_ids, report.parent_ids)
+    summary = _summary(report)
+    log.info("alarms evaluated", extra={"alarm_ids": alarm_ids[:20], **summary})
+    return summary
+
+
+def _summary(report: evaluation.EvaluationReport) -> dict[str, int]:
+    return {
+        "evaluated": report.evaluated,
+        "stored": report.stored,
+        "transitions": report.transitions,
+        "lost_races": report.lost_races,
+        "failed": report.failed,
+        "actions": len(report.action_ids),
+    }
+
+
+@shared_task(name="watch.run_action", bind=True, acks_late=True, ignore_result=True)
+def run_action(self, action_id: int) -> str:  # type: ignore[no-untyped-def]
+    database = context_of(self.app).watch_db
+    with session_scope(database) as session:
+        action = alarm_actions.claim(session, action_id, _now())
+        if action is None:
+            return "not claimed"  # done already, or another worker holds it
+        target, payload, attempts = action.target, action.payload, action.attempts
+    error = _deliver(action_id, target, payload)
+    with session_scope(database) as session:
+        action = session.get(alarm_actions.AlarmAction, action_id)
+        if action is None:
+            return "vanished"
+        if error is None or attempts >= alarm_actions.MAX_ATTEMPTS or error.startswith("!"):
+            alarm_actions.finish(
+                session, action, succeeded=error is None, error=error and error.lstrip("!"),
+                now=_now(),
+            )  # fmt: skip
+            outcome = "succeeded" if error is None else "failed"
+            log.info("action finished", extra={"action_id": action_id, "outcome": outcome})
+            return outcome
+        delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1]
+        alarm_actions.release_for_retry(session, action, error, _now() + timedelta(seconds=delay))
+    log.info("action will be retried", extra={"action_id": action_id, "in_seconds": delay})
+    self.app.send_task("watch.run_action", args=[action_id], queue=WATCH_QUEUE, countdown=delay)
+    return "retrying"
+
+
+def _deliver(action_id: int, target: str, payload: dict[str, Any]) -> str | None:
+    """None on success, else the reason; a reason starting with "!" is final (no retry)."""
+    if not alarm_actions.is_webhook(target):
+        return "!This deployment has no notifier for this action type."
+    try:
+        response = requests.post(
+            target,
+            json=payload,
+            timeout=WEBHOOK_TIMEOUT,
+            headers={"X-Heatwatch-Action-Id": str(action_id), "User-Agent": "heatwatch-watch"},
+        )
+    except requests.RequestException as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    if 200 <= response.status_code < 300:
+        return None
+    if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+        return f"!HTTP {response.status_code} from the receiver"
+    return f"HTTP {response.status_code} from the receiver"
+
+
+@shared_task(name="watch.prune", bind=True, ignore_result=True)
+def prune(self) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    now = _now()
+    with session_scope(context_of(self.app).watch_db) as session:
+        removed = {
+            "history_items": alarm_history.prune_history(session, now),
+            "finished_actions": alarm_actions.prune_finished(session, now),
+        }
+    log.info("alarm history retention applied", extra=removed)
+    return removed

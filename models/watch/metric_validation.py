@@ -158,7 +158,7 @@ def _each_datum(
 def _namespace_problems(namespace: str | None) -> list[Problem]:
     if not namespace:
         return [(MissingParameterError, "The parameter Namespace is required.")]
-    problems = _text_problems("Namespace", namespace, NAMESPACE_MAX, no_leading_colon=True)
+    problems = text_problems("Namespace", namespace, NAMESPACE_MAX, no_leading_colon=True)
     if namespace.startswith("AWS/"):
         problems.insert(
             0,
@@ -171,7 +171,7 @@ def _namespace_problems(namespace: str | None) -> list[Problem]:
     return problems
 
 
-def _text_problems(
+def text_problems(
     path: str, text: str, maximum: int, *, ascii_only: bool = True, no_leading_colon: bool = False
 ) -> list[Problem]:
     """Charset and length checks, in the order AWS listed them [aws-rec]: charset first."""
@@ -189,7 +189,7 @@ def _text_problems(
     return [(InvalidParameterError, message) for message in problems]
 
 
-def _dimension_problems(path: str, dimensions: list[dict[str, Any]]) -> list[Problem]:
+def dimension_problems(path: str, dimensions: list[dict[str, Any]]) -> list[Problem]:
     problems: list[Problem] = []
     if len(dimensions) > MAX_DIMENSIONS:
         problems.append((InvalidParameterError, _too_many(f"{path}.Dimensions", MAX_DIMENSIONS)))
@@ -199,13 +199,13 @@ def _dimension_problems(path: str, dimensions: list[dict[str, Any]]) -> list[Pro
         if not name:
             problems.append((MissingParameterError, _required(f"{dim_path}.Name")))
         else:
-            problems += _text_problems(
+            problems += text_problems(
                 f"{dim_path}.Name", name, DIMENSION_NAME_MAX, no_leading_colon=True
             )
         if not value:
             problems.append((MissingParameterError, _required(f"{dim_path}.Value")))
         else:
-            problems += _text_problems(f"{dim_path}.Value", value, DIMENSION_VALUE_MAX)
+            problems += text_problems(f"{dim_path}.Value", value, DIMENSION_VALUE_MAX)
     return problems
 
 
@@ -224,9 +224,9 @@ def _check_datum(
     if not name:
         problems.append((MissingParameterError, _required(f"{path}.MetricName")))
     else:
-        problems += _text_problems(f"{path}.MetricName", name, METRIC_NAME_MAX, ascii_only=False)
+        problems += text_problems(f"{path}.MetricName", name, METRIC_NAME_MAX, ascii_only=False)
     dimensions = list(datum.get("Dimensions") or [])
-    problems += _dimension_problems(path, dimensions)
+    problems += dimension_problems(path, dimensions)
 
     timestamp = _utc(datum["Timestamp"]) if datum.get("Timestamp") is not None else now
     if now - timestamp > MAX_AGE:

@@ -15,7 +15,7 @@ from flask import g
 
 from models.errors import MissingParameterError
 from models.identity.tenants import Principal
-from models.watch import metric_data, metrics, statistics
+from models.watch import metric_data, metric_queries, metrics, statistics
 from models.watch.datums import canonical_dimensions
 from models.watch.metric_validation import validate_put_metric_data
 from tasks.routing import METRICS_QUEUE
@@ -70,36 +70,12 @@ def get_metric_statistics(principal: Principal, params: dict[str, Any]) -> dict[
         start, end, period, wanted, extended, now, len(dimensions)
     )
     aligned_start, aligned_end = statistics.aligned_range(start, end, period, now)
-    datapoints = _datapoints(
-        principal, namespace, metric_name, canonical_dimensions(dimensions),
-        aligned_start, aligned_end, period, wanted, extended, params.get("Unit"),
+    datapoints = metric_queries.datapoints(
+        db_session("watch"), principal.tenant_id, namespace, metric_name,
+        canonical_dimensions(dimensions), aligned_start, aligned_end, period, wanted, extended,
+        params.get("Unit"),
     )  # fmt: skip
     return {"Label": metric_name, "Datapoints": datapoints}
-
-
-def _datapoints(
-    principal: Principal,
-    namespace: str,
-    metric_name: str,
-    dimensions: tuple[tuple[str, str], ...],
-    start: datetime,
-    end: datetime,
-    period: int,
-    wanted: list[str] | None,
-    extended: list[str] | None,
-    unit: str | None,
-) -> list[dict[str, Any]]:
-    """Aggregated buckets of one metric; shared by GetMetricStatistics and GetMetricData."""
-    session = db_session("watch")
-    metric_ids = metrics.find_metric_ids(
-        session, principal.tenant_id, namespace, metric_name, dimensions
-    )
-    # Whole-minute periods without percentiles read the per-minute rollups, not raw rows.
-    if period % 60 == 0 and not extended:
-        rows = metrics.fetch_rollups(session, metric_ids, start, end, unit)
-    else:
-        rows = metrics.fetch_datapoints(session, metric_ids, start, end, unit)
-    return statistics.aggregate(rows, start, end, period, wanted, extended, unit)
 
 
 def get_metric_data(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
@@ -112,17 +88,7 @@ def get_metric_data(principal: Principal, params: dict[str, Any]) -> dict[str, A
         scan_by=params.get("ScanBy"),
         next_token=params.get("NextToken"),
     )
-    fetched, messages = {}, {}
-    for fetch in plan.fetches:
-        wanted, extended = fetch.statistics_args
-        points = _datapoints(
-            principal, fetch.namespace, fetch.metric_name, fetch.dimensions,
-            fetch.start, fetch.end, fetch.period, wanted, extended, fetch.unit,
-        )  # fmt: skip
-        fetched[fetch.id], messages[fetch.id] = metric_data.series_from_datapoints(
-            points, fetch.stat
-        )
-    return metric_data.assemble_results(plan, fetched, messages=messages)
+    return metric_queries.run_plan(db_session("watch"), principal.tenant_id, plan)
 
 
 def list_metrics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:

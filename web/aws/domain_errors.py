@@ -6,10 +6,16 @@ Anything not listed becomes InternalFailure at the endpoint, logged with the req
 from __future__ import annotations
 
 from models import errors as domain
+from models.watch.alarm_validation import InvalidStateReasonDataError
+from models.watch.dashboards import DashboardNotFoundError
+from models.watch.tags import ResourceNotFoundError
 from web.aws import errors as aws
 
 # Most specific first: the first isinstance match wins.
 _MAPPING: tuple[tuple[type[domain.DomainError], type[aws.CloudWatchError]], ...] = (
+    (InvalidStateReasonDataError, aws.InvalidFormat),
+    (DashboardNotFoundError, aws.DashboardNotFoundError),
+    (ResourceNotFoundError, aws.ResourceNotFoundException),
     (domain.InvalidParameterCombinationError, aws.InvalidParameterCombination),
     (domain.MissingParameterError, aws.MissingParameter),
     (domain.ConstraintViolationError, aws.ValidationError),

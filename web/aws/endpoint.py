@@ -17,14 +17,15 @@ from flask import Blueprint, Response, g, request
 
 from config import logging as hw_logging
 from models.errors import DomainError
-from web.aws import errors
+from web.aws import alarms, cloudwatch, errors, resources
 from web.aws.authentication import authenticate
-from web.aws.cloudwatch import HANDLERS
 from web.aws.domain_errors import map_domain_error
 from web.aws.protocols import PROTOCOLS, ParsedCall, detect_protocol
 from web.aws.request import AwsRequest
 
 log = logging.getLogger("heatwatch.aws")
+
+HANDLERS = {**cloudwatch.HANDLERS, **alarms.HANDLERS, **resources.HANDLERS}
 
 blueprint = Blueprint("cloudwatch", __name__)
 

@@ -1,0 +1,255 @@
+"""CloudWatch alarm operations (cloudwatch-api.md §3.5-§3.13): one handler per Action.
+
+Handlers parse members, call the services in models/watch/, commit, and only then send the
+tasks the change calls for (an immediate evaluation, actions to deliver), so a worker never
+gets an id for a row it cannot see yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from models.errors import (
+    ConstraintViolationError,
+    InvalidParameterError,
+    MissingParameterError,
+)
+from models.identity.tenants import Principal
+from models.watch import alarm_history, alarms
+from models.watch.alarm_validation import (
+    _enum_problem,
+    _raise_enum_problems,
+    alarm_name_problems,
+    validate_alarm_names,
+    validate_put_composite_alarm,
+    validate_put_metric_alarm,
+    validate_set_alarm_state,
+)
+from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM, Deployment
+from models.watch.datums import canonical_dimensions
+from models.watch.statistics import STATISTICS
+from tasks.routing import WATCH_QUEUE
+from web.aws import alarm_output
+from web.context import web_context
+from web.sessions import db_session
+
+STATE_VALUES = ("OK", "ALARM", "INSUFFICIENT_DATA")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _deployment() -> Deployment:
+    return Deployment(region=web_context().settings.region)
+
+
+def _send(task: str, *args: Any) -> None:
+    web_context().celery.send_task(task, args=list(args), queue=WATCH_QUEUE)
+
+
+def _send_effects(action_ids: Sequence[int], parent_ids: Sequence[int]) -> None:
+    for action_id in action_ids:
+        _send("watch.run_action", action_id)
+    if parent_ids:
+        _send("watch.evaluate_alarms", sorted(set(parent_ids)))
+
+
+def put_metric_alarm(principal: Principal, params: dict[str, Any]) -> None:
+    config = validate_put_metric_alarm(params)
+    session = db_session("watch")
+    alarm = alarms.put_metric_alarm(session, _deployment(), principal.tenant_id, config, _now())
+    alarm_id = alarm.id
+    session.commit()
+    _send("watch.evaluate_alarms", [alarm_id])  # evaluated right after create or update
+
+
+def put_composite_alarm(principal: Principal, params: dict[str, Any]) -> None:
+    config = validate_put_composite_alarm(params)
+    session = db_session("watch")
+    alarm = alarms.put_composite_alarm(session, _deployment(), principal.tenant_id, config, _now())
+    alarm_id = alarm.id
+    session.commit()
+    _send("watch.evaluate_alarms", [alarm_id])
+
+
+def _alarm_types(params: dict[str, Any]) -> list[str]:
+    types = params.get("AlarmTypes") or [METRIC_ALARM]  # left out: metric alarms only
+    _raise_enum_problems(
+        [
+            _enum_problem(value, f"alarmTypes.{n}.member", alarms.ALARM_TYPES)
+            for n, value in enumerate(types, start=1)
+        ]
+    )
+    return types
+
+
+def _max_records(params: dict[str, Any]) -> int:
+    value = params.get("MaxRecords")
+    if value is None:
+        return alarms.DEFAULT_MAX_RECORDS
+    if not 1 <= value <= alarms.MAX_RECORDS:
+        raise InvalidParameterError("The parameter MaxRecords must be between 1 and 100.")
+    return int(value)
+
+
+def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    _raise_enum_problems([_enum_problem(params.get("StateValue"), "stateValue", STATE_VALUES)])
+    types = _alarm_types(params)
+    names = params.get("AlarmNames") or []
+    prefix = params.get("AlarmNamePrefix")
+    children_of = params.get("ChildrenOfAlarmName")
+    parents_of = params.get("ParentsOfAlarmName")
+    if names:
+        validate_alarm_names(names)
+    if names and prefix is not None:
+        raise InvalidParameterError("AlarmNamePrefix and AlarmNames cannot be combined.")
+    if children_of is not None or parents_of is not None:
+        others = [
+            member
+            for member in (
+                "AlarmNames", "AlarmNamePrefix", "AlarmTypes", "StateValue", "ActionPrefix",
+            )
+            if params.get(member)
+        ]  # fmt: skip
+        if others or (children_of is not None and parents_of is not None):
+            raise ConstraintViolationError(
+                "If you are using either ChildrenOfAlarmName or ParentsOfAlarmName, you "
+                "cannot specify other parameters other than MaxRecords and NextToken."
+            )
+    deployment = _deployment()
+    found, next_token = alarms.describe_alarms(
+        db_session("watch"),
+        deployment,
+        principal.tenant_id,
+        names=names,
+        name_prefix=prefix,
+        alarm_types=types,
+        state_value=params.get("StateValue"),
+        action_prefix=params.get("ActionPrefix"),
+        children_of=children_of,
+        parents_of=parents_of,
+        max_records=_max_records(params),
+        next_token=params.get("NextToken"),
+    )
+    result: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+    for alarm in found:
+        if children_of is not None:
+            shape = alarm_output.child_alarm(alarm, deployment)
+        elif parents_of is not None:
+            shape = alarm_output.parent_alarm(alarm, deployment)
+        elif alarm.alarm_type == COMPOSITE_ALARM:
+            shape = alarm_output.composite_alarm(alarm, deployment)
+        else:
+            shape = alarm_output.metric_alarm(alarm, deployment)
+        key = "CompositeAlarms" if alarm.alarm_type == COMPOSITE_ALARM else "MetricAlarms"
+        result[key].append(shape)
+    if next_token:
+        result["NextToken"] = next_token
+    return result
+
+
+def describe_alarms_for_metric(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    _raise_enum_problems([_enum_problem(params.get("Statistic"), "statistic", STATISTICS)])
+    for member in ("MetricName", "Namespace"):
+        if not params.get(member):
+            raise MissingParameterError(f"The parameter {member} is required.")
+    dimensions = params.get("Dimensions")
+    found = alarms.describe_alarms_for_metric(
+        db_session("watch"),
+        principal.tenant_id,
+        namespace=params["Namespace"],
+        metric_name=params["MetricName"],
+        statistic=params.get("Statistic"),
+        extended_statistic=params.get("ExtendedStatistic"),
+        dimensions=None
+        if dimensions is None
+        else canonical_dimensions([(d.get("Name", ""), d.get("Value", "")) for d in dimensions]),
+        period=params.get("Period"),
+        unit=params.get("Unit"),
+    )
+    deployment = _deployment()
+    return {"MetricAlarms": [alarm_output.metric_alarm(a, deployment) for a in found]}
+
+
+def describe_alarm_history(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    _raise_enum_problems(
+        [
+            _enum_problem(
+                params.get("HistoryItemType"), "historyItemType", alarm_history.ITEM_TYPES
+            ),
+            _enum_problem(params.get("ScanBy"), "scanBy", alarm_history.SCAN_BY),
+        ]
+    )
+    types = _alarm_types(params)
+    name = params.get("AlarmName")
+    if name is not None:
+        problems = alarm_name_problems(name)
+        if problems:
+            raise problems[0][0](problems[0][1])
+    start, end = params.get("StartDate"), params.get("EndDate")
+    if start is not None and end is not None and start > end:
+        raise InvalidParameterError("The parameter StartDate must be before EndDate.")
+    items, next_token = alarm_history.describe_history(
+        db_session("watch"),
+        principal.tenant_id,
+        alarm_name=name,
+        alarm_types=types,
+        item_type=params.get("HistoryItemType"),
+        start=start,
+        end=end,
+        max_records=_max_records(params),
+        next_token=params.get("NextToken"),
+        ascending=params.get("ScanBy") == "TimestampAscending",
+    )
+    result: dict[str, Any] = {"AlarmHistoryItems": [alarm_output.history_item(i) for i in items]}
+    if next_token:
+        result["NextToken"] = next_token
+    return result
+
+
+def set_alarm_state(principal: Principal, params: dict[str, Any]) -> None:
+    manual = validate_set_alarm_state(params)
+    session = db_session("watch")
+    stored = alarms.set_alarm_state(
+        session, _deployment(), principal.tenant_id, params["AlarmName"], manual, _now()
+    )
+    session.commit()
+    _send_effects(stored.action_ids, stored.parent_ids)
+
+
+def delete_alarms(principal: Principal, params: dict[str, Any]) -> None:
+    names = validate_alarm_names(params.get("AlarmNames"))
+    session = db_session("watch")
+    alarms.delete_alarms(session, _deployment(), principal.tenant_id, names, _now())
+    session.commit()
+
+
+def _set_actions(principal: Principal, params: dict[str, Any], enabled: bool) -> None:
+    names = validate_alarm_names(params.get("AlarmNames"))
+    session = db_session("watch")
+    alarms.set_actions_enabled(session, principal.tenant_id, names, enabled)
+    session.commit()
+
+
+def enable_alarm_actions(principal: Principal, params: dict[str, Any]) -> None:
+    _set_actions(principal, params, True)
+
+
+def disable_alarm_actions(principal: Principal, params: dict[str, Any]) -> None:
+    _set_actions(principal, params, False)
+
+
+HANDLERS = {
+    "PutMetricAlarm": put_metric_alarm,
+    "PutCompositeAlarm": put_composite_alarm,
+    "DescribeAlarms": describe_alarms,
+    "DescribeAlarmsForMetric": describe_alarms_for_metric,
+    "DescribeAlarmHistory": describe_alarm_history,
+    "SetAlarmState": set_alarm_state,
+    "DeleteAlarms": delete_alarms,
+    "EnableAlarmActions": enable_alarm_actions,
+    "DisableAlarmActions": disable_alarm_actions,
+}
