@@ -18,6 +18,7 @@ import botocore
 import botocore.session
 from botocore.config import Config
 
+PROTOCOLS = ("json", "query", "cbor")
 PROTOCOL_NAMES = {"query": "query", "json": "json", "cbor": "smithy-rpc-v2-cbor"}
 MODEL = Path(botocore.__file__).parent / "data/cloudwatch/2010-08-01/service-2.json.gz"
 

@@ -12,6 +12,7 @@ from config.settings import Settings
 from models import migrate
 from models.identity import tenants
 from tests.conftest import build_settings
+from tests.e2e.cloudwatch_clients import PROTOCOLS, cloudwatch_client
 from tests.support import (
     create_tenant,
     free_port,
@@ -87,3 +88,26 @@ def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="session")
+def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("botocore-models")
+
+
+@pytest.fixture(params=PROTOCOLS)
+def protocol(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def cw(live_system: LiveSystem, protocol: str, model_root: Path):  # type: ignore[no-untyped-def]
+    """A boto3 CloudWatch client for the e2e tenant, in each wire protocol in turn."""
+    tenant = live_system.tenant
+    return cloudwatch_client(
+        live_system.watch_url,
+        tenant.access_key_id,
+        tenant.secret_access_key,
+        protocol=protocol,
+        data_root=model_root,
+    )

@@ -7,7 +7,6 @@ import os
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import botocore.auth
 import botocore.credentials
@@ -19,30 +18,6 @@ from botocore.exceptions import ClientError
 
 from tests.e2e.cloudwatch_clients import cloudwatch_client
 from tests.support import VENV_BIN, create_tenant, wait_for
-
-PROTOCOLS = ("json", "query", "cbor")
-
-
-@pytest.fixture(scope="session")
-def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("botocore-models")
-
-
-@pytest.fixture(params=PROTOCOLS)
-def protocol(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def cw(live_system, protocol: str, model_root: Path):  # type: ignore[no-untyped-def]
-    tenant = live_system.tenant
-    return cloudwatch_client(
-        live_system.watch_url,
-        tenant.access_key_id,
-        tenant.secret_access_key,
-        protocol=protocol,
-        data_root=model_root,
-    )
 
 
 def _minute_ago() -> datetime:
