@@ -75,6 +75,30 @@ def alarm_document(alarm: Alarm, arn: str) -> dict[str, Any]:
     return doc
 
 
+def item_row(
+    alarm: Alarm | tuple[str, str, str],
+    item_type: str,
+    summary: str,
+    data: dict[str, Any],
+    timestamp: datetime,
+) -> dict[str, Any]:
+    """An alarm_history row as a dict, for bulk inserts.
+
+    `alarm` is the row, or (tenant_id, name, type) once it may be gone (Action items)."""
+    tenant_id, name, alarm_type = (
+        alarm if isinstance(alarm, tuple) else (alarm.tenant_id, alarm.name, alarm.alarm_type)
+    )
+    return {
+        "tenant_id": tenant_id,
+        "alarm_name": name,
+        "alarm_type": alarm_type,
+        "timestamp": timestamp,
+        "item_type": item_type,
+        "summary": summary[:255],
+        "data": json.dumps(data, separators=(",", ":"))[:4095],
+    }
+
+
 def record(
     session: Session,
     alarm: Alarm | tuple[str, str, str],
@@ -83,21 +107,7 @@ def record(
     data: dict[str, Any],
     timestamp: datetime,
 ) -> None:
-    """`alarm` is the row, or (tenant_id, name, type) once it may be gone (Action items)."""
-    tenant_id, name, alarm_type = (
-        alarm if isinstance(alarm, tuple) else (alarm.tenant_id, alarm.name, alarm.alarm_type)
-    )
-    session.add(
-        AlarmHistoryItem(
-            tenant_id=tenant_id,
-            alarm_name=name,
-            alarm_type=alarm_type,
-            timestamp=timestamp,
-            item_type=item_type,
-            summary=summary[:255],
-            data=json.dumps(data, separators=(",", ":"))[:4095],
-        )
-    )
+    session.add(AlarmHistoryItem(**item_row(alarm, item_type, summary, data, timestamp)))
 
 
 def record_configuration(

@@ -1,12 +1,13 @@
 """Storing an alarm's state: the one compare-and-set every state change goes through.
 
-Evaluations, SetAlarmState and composite propagation all call `store_state`. It updates the
-row only if its `version` is still the one the caller read, so two workers that evaluated the
-same alarm (a duplicated tick, a redelivered shard) cannot both store a decision: the loser
-sees rowcount 0 and drops its result. The history item, the action outbox rows and the
-"parents are due" marks are written in the same transaction as the state, so a transition and
-its effects commit together or not at all. The caller enqueues the returned action ids only
-after its commit (an outbox sweep in the tick catches the ones a crash left behind).
+Evaluations, SetAlarmState and composite propagation all write through `StateWriter`. It
+updates the row only if its `version` is still the one the caller read, so two workers that
+evaluated the same alarm (a duplicated tick, a redelivered shard) cannot both store a
+decision: the loser sees rowcount 0 and drops its result. The history items, the action
+outbox rows and the "parents are due" marks are written in the same transaction as the
+states, so a transition and its effects commit together or not at all. The caller enqueues
+the returned action ids only after its commit (the tick's outbox sweep catches the ones a
+crash left behind).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models.watch import alarm_history
-from models.watch.tables import Alarm, AlarmAction, CompositeChild
+from models.watch.tables import Alarm, AlarmAction, AlarmHistoryItem, CompositeChild
 
 # Aodh's names for the states, used in webhook bodies so Aodh receivers understand them.
 AODH_STATES = {"OK": "ok", "ALARM": "alarm", "INSUFFICIENT_DATA": "insufficient data"}
@@ -45,6 +46,124 @@ def action_targets(alarm: Alarm, state: str) -> list[str]:
     )
 
 
+_ALARMS = Alarm.__table__
+# One compiled statement for every state write (Core, not the ORM: an evaluation cycle may
+# write thousands of alarms, and the per-statement ORM overhead would dominate).
+_COMPARE_AND_SET = (
+    update(_ALARMS)
+    .where(_ALARMS.c.id == bindparam("b_id"), _ALARMS.c.version == bindparam("b_version"))
+    .values(
+        state_value=bindparam("b_state"),
+        state_reason=bindparam("b_reason"),
+        state_reason_data=bindparam("b_reason_data"),
+        state_updated_at=bindparam("b_now"),
+        state_transitioned_at=bindparam("b_transitioned_at"),
+        version=bindparam("b_new_version"),
+        last_evaluated_at=bindparam("b_last_evaluated_at"),
+        next_evaluation_at=bindparam("b_next_evaluation_at"),
+    )
+)
+
+
+class StateWriter:
+    """Compare-and-set state writes for one transaction, with their effects batched.
+
+    `write` updates the alarm row at once (so the caller learns whether it won the race);
+    history items, action rows and the "parents are due" marks are collected and written in
+    bulk by `finish`, in the same transaction.
+    """
+
+    def __init__(self, session: Session, *, region: str, now: datetime) -> None:
+        self.session = session
+        self.region = region
+        self.now = now
+        self._history: list[dict[str, Any]] = []
+        self._actions: list[dict[str, Any]] = []
+        self._transitioned: dict[str, set[str]] = {}  # tenant -> names
+
+    def write(
+        self,
+        alarm: Alarm,
+        *,
+        arn: str,
+        state: str,
+        reason: str,
+        reason_data: str | None,
+        schedule: tuple[datetime, datetime | None] | None = None,
+    ) -> bool | None:
+        """None when another writer got there first; else whether the value changed.
+
+        `schedule` is (evaluated at, next due) for an evaluation; None keeps both as they are.
+        """
+        last_evaluated_at, next_evaluation_at = schedule or (
+            alarm.last_evaluated_at,
+            alarm.next_evaluation_at,
+        )
+        transitioned = state != alarm.state_value
+        now = self.now
+        params = {
+            "b_id": alarm.id,
+            "b_version": alarm.version,
+            "b_state": state,
+            "b_reason": reason,
+            "b_reason_data": reason_data,
+            "b_now": now,
+            "b_transitioned_at": now if transitioned else alarm.state_transitioned_at,
+            "b_new_version": alarm.version + 1,
+            "b_last_evaluated_at": last_evaluated_at,
+            "b_next_evaluation_at": next_evaluation_at,
+        }
+        result = self.session.connection().execute(_COMPARE_AND_SET, params)
+        if result.rowcount != 1:
+            return None
+        old = (alarm.state_value, alarm.state_reason, alarm.state_reason_data)
+        for name, value in (
+            ("state_value", state),
+            ("state_reason", reason),
+            ("state_reason_data", reason_data),
+            ("state_updated_at", now),
+            ("state_transitioned_at", params["b_transitioned_at"]),
+            ("version", alarm.version + 1),
+            ("last_evaluated_at", last_evaluated_at),
+            ("next_evaluation_at", next_evaluation_at),
+        ):
+            set_committed_value(alarm, name, value)
+        if not transitioned:
+            return False
+        self._history.append(
+            alarm_history.item_row(
+                alarm,
+                "StateUpdate",
+                alarm_history.state_summary(old[0], state),
+                {
+                    "version": "1.0",
+                    "oldState": alarm_history.state_document(*old),
+                    "newState": alarm_history.state_document(state, reason, reason_data),
+                },
+                now,
+            )
+        )
+        if alarm.actions_enabled:
+            self._actions += action_rows(
+                alarm, arn=arn, region=self.region, old_state=old[0], now=now
+            )
+        self._transitioned.setdefault(alarm.tenant_id, set()).add(alarm.name)
+        return True
+
+    def finish(self) -> tuple[list[int], list[int]]:
+        """Write the collected effects; (action ids, composite alarm ids made due)."""
+        if self._history:
+            self.session.execute(insert(AlarmHistoryItem), self._history)
+        action_ids: list[int] = []
+        if self._actions:
+            action_ids = list(
+                self.session.scalars(insert(AlarmAction).returning(AlarmAction.id), self._actions)
+            )
+        parent_ids = mark_parents_due(self.session, self._transitioned, self.now)
+        self._history, self._actions, self._transitioned = [], [], {}
+        return action_ids, parent_ids
+
+
 def store_state(
     session: Session,
     alarm: Alarm,
@@ -55,65 +174,31 @@ def store_state(
     reason: str,
     reason_data: str | None,
     now: datetime,
-    bookkeeping: dict[str, Any] | None = None,
 ) -> StoredState | None:
-    """Compare-and-set the alarm's state; None when another writer got there first."""
-    transitioned = state != alarm.state_value
-    values: dict[str, Any] = {
-        "state_value": state,
-        "state_reason": reason,
-        "state_reason_data": reason_data,
-        "state_updated_at": now,
-        "version": alarm.version + 1,
-        **(bookkeeping or {}),
-    }
-    if transitioned:
-        values["state_transitioned_at"] = now
-    result = session.execute(
-        update(Alarm)
-        .where(Alarm.id == alarm.id, Alarm.version == alarm.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    """One compare-and-set with its effects (SetAlarmState); None if the alarm moved on."""
+    writer = StateWriter(session, region=region, now=now)
+    transitioned = writer.write(alarm, arn=arn, state=state, reason=reason, reason_data=reason_data)
+    if transitioned is None:
         return None
-    old = (alarm.state_value, alarm.state_reason, alarm.state_reason_data)
-    for name, value in values.items():
-        set_committed_value(alarm, name, value)
-    stored = StoredState(transitioned=transitioned)
-    if not transitioned:
-        return stored
-
-    alarm_history.record(
-        session,
-        alarm,
-        "StateUpdate",
-        alarm_history.state_summary(old[0], state),
-        {
-            "version": "1.0",
-            "oldState": alarm_history.state_document(*old),
-            "newState": alarm_history.state_document(state, reason, reason_data),
-        },
-        now,
-    )
-    if alarm.actions_enabled:
-        stored.action_ids = enqueue_actions(
-            session, alarm, arn=arn, region=region, old_state=old[0], now=now
-        )
-    stored.parent_ids = mark_parents_due(session, alarm, now)
-    return stored
+    action_ids, parent_ids = writer.finish()
+    return StoredState(transitioned=transitioned, action_ids=action_ids, parent_ids=parent_ids)
 
 
-def mark_parents_due(session: Session, alarm: Alarm, now: datetime) -> list[int]:
+def mark_parents_due(
+    session: Session, transitioned: dict[str, set[str]], now: datetime
+) -> list[int]:
     """A child's transition makes every composite that names it due at once."""
-    parents = list(
-        session.scalars(
-            select(CompositeChild.parent_id).where(
-                CompositeChild.tenant_id == alarm.tenant_id,
-                CompositeChild.child_name == alarm.name,
+    parents: list[int] = []
+    for tenant_id, names in transitioned.items():
+        ordered = sorted(names)
+        for offset in range(0, len(ordered), 500):
+            parents += session.scalars(
+                select(CompositeChild.parent_id).where(
+                    CompositeChild.tenant_id == tenant_id,
+                    CompositeChild.child_name.in_(ordered[offset : offset + 500]),
+                )
             )
-        )
-    )
+    parents = sorted(set(parents))
     if parents:
         session.execute(
             update(Alarm)
@@ -124,8 +209,7 @@ def mark_parents_due(session: Session, alarm: Alarm, now: datetime) -> list[int]
     return parents
 
 
-def enqueue_actions(
-    session: Session,
+def action_rows(
     alarm: Alarm,
     *,
     arn: str,
@@ -133,27 +217,25 @@ def enqueue_actions(
     old_state: str,
     now: datetime,
     not_before: datetime | None = None,
-) -> list[int]:
+) -> list[dict[str, Any]]:
     """One outbox row per target of the new state; (alarm, version, target) is unique."""
-    rows = [
-        AlarmAction(
-            tenant_id=alarm.tenant_id,
-            alarm_id=alarm.id,
-            alarm_name=alarm.name,
-            alarm_type=alarm.alarm_type,
-            transition_version=alarm.version,
-            target=target,
-            payload=notification(alarm, arn=arn, region=region, old_state=old_state),
-            status="pending",
-            attempts=0,
-            not_before=not_before or now,
-            created_at=now,
-        )
+    payload = notification(alarm, arn=arn, region=region, old_state=old_state)
+    return [
+        {
+            "tenant_id": alarm.tenant_id,
+            "alarm_id": alarm.id,
+            "alarm_name": alarm.name,
+            "alarm_type": alarm.alarm_type,
+            "transition_version": alarm.version,
+            "target": target,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+        }
         for target in action_targets(alarm, alarm.state_value)
     ]
-    session.add_all(rows)
-    session.flush()
-    return [row.id for row in rows]
 
 
 def notification(alarm: Alarm, *, arn: str, region: str, old_state: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ The evaluator reads first and writes last: it loads the due alarms, reads the da
 of them with one query per batch of metrics (alarms on the same metric share it), decides
 each alarm with the pure rules of alarm_rules.py / composite_rules.py, and only then writes:
 a bulk "evaluated, next due at" update for alarms whose state stays, and a compare-and-set
-(alarm_state.store_state) per alarm whose state or reason changes. Both writes are guarded by
+(alarm_state.StateWriter) per alarm whose state or reason changes. Both writes are guarded by
 the alarm's version, so a duplicated or redelivered evaluation stores nothing twice.
 
 Schedule: alarms with Period >= 60 are due every minute (E = the minute), high-resolution
@@ -29,7 +29,7 @@ from models.errors import DomainError
 from models.watch import alarm_rules, metric_data, metric_queries
 from models.watch.alarm_history import java_date
 from models.watch.alarm_rules import Criteria, Decision, Window
-from models.watch.alarm_state import store_state
+from models.watch.alarm_state import StateWriter
 from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM, Deployment
 from models.watch.composite_rules import parse_alarm_rule, reference_name
 from models.watch.statistics import Summary, parse_statistic
@@ -141,11 +141,14 @@ def evaluate_alarms(
             log.exception("math alarm could not be evaluated", extra={"alarm_id": alarm.id})
             windows = None
         decisions.append(_decide(alarm, windows, evaluation_time, now, report))
-    report.evaluated = len(single) + len(math)
-    _store(session, deployment, decisions, now, report)
+    report.evaluated = len(single) + len(math) + len(composites)
+    writer = StateWriter(session, region=deployment.region, now=now)
+    _store(writer, deployment, decisions, report)
     for alarm in composites:
-        _evaluate_composite(session, deployment, alarm, now, report)
-        report.evaluated += 1
+        _evaluate_composite(writer, deployment, alarm, report)
+    action_ids, parent_ids = writer.finish()
+    report.action_ids += action_ids
+    report.parent_ids += parent_ids
     return report
 
 
@@ -170,62 +173,60 @@ def _decide(
 
 
 def _store(
-    session: Session,
+    writer: StateWriter,
     deployment: Deployment,
     decisions: list[tuple[Alarm, datetime, Decision | None]],
-    now: datetime,
     report: EvaluationReport,
 ) -> None:
     unchanged: list[dict[str, Any]] = []
     for alarm, evaluation_time, decision in decisions:
-        bookkeeping = {
-            "last_evaluated_at": evaluation_time,
-            "next_evaluation_at": next_due(alarm, evaluation_time),
-        }
+        schedule = (evaluation_time, next_due(alarm, evaluation_time))
         if decision is None or (
             decision.state == alarm.state_value and decision.reason == alarm.state_reason
         ):
-            unchanged.append(
-                {
-                    "b_id": alarm.id,
-                    "b_version": alarm.version,
-                    "b_last": evaluation_time,
-                    "b_next": bookkeeping["next_evaluation_at"],
-                }
-            )
+            unchanged.append(_reschedule_params(alarm, schedule))
             continue
-        stored = store_state(
-            session,
-            alarm,
-            arn=deployment.alarm_arn(alarm.tenant_id, alarm.name),
-            region=deployment.region,
-            state=decision.state,
-            reason=decision.reason,
-            reason_data=decision.reason_data,
-            now=now,
-            bookkeeping=bookkeeping,
-        )
-        if stored is None:
-            report.lost_races += 1
-            continue
-        report.stored += 1
-        if stored.transitioned:
-            report.transitions += 1
-            report.action_ids += stored.action_ids
-            report.parent_ids += stored.parent_ids
-    if unchanged:
-        # executemany; the version guard makes it a no-op for alarms changed meanwhile (a
-        # PutMetricAlarm that asked for an immediate evaluation keeps its due time).
-        table = Alarm.__table__  # Core executemany, not the ORM's bulk-by-primary-key
-        session.connection().execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-            .values(
-                last_evaluated_at=bindparam("b_last"),
-                next_evaluation_at=bindparam("b_next"),
+        _count(
+            report,
+            writer.write(
+                alarm,
+                arn=deployment.alarm_arn(alarm.tenant_id, alarm.name),
+                state=decision.state,
+                reason=decision.reason,
+                reason_data=decision.reason_data,
+                schedule=schedule,
             ),
-            unchanged,
         )
+    if unchanged:
+        # One executemany; the version guard makes it a no-op for an alarm changed meanwhile
+        # (a PutMetricAlarm that asked for an immediate evaluation keeps its due time).
+        writer.session.connection().execute(_RESCHEDULE, unchanged)
+
+
+_ALARMS = Alarm.__table__  # Core, not the ORM's bulk update by primary key
+_RESCHEDULE = (
+    update(_ALARMS)
+    .where(_ALARMS.c.id == bindparam("b_id"), _ALARMS.c.version == bindparam("b_version"))
+    .values(last_evaluated_at=bindparam("b_last"), next_evaluation_at=bindparam("b_next"))
+)
+
+
+def _reschedule_params(alarm: Alarm, schedule: tuple[datetime, datetime | None]) -> dict[str, Any]:
+    return {
+        "b_id": alarm.id,
+        "b_version": alarm.version,
+        "b_last": schedule[0],
+        "b_next": schedule[1],
+    }
+
+
+def _count(report: EvaluationReport, written: bool | None) -> None:
+    if written is None:
+        report.lost_races += 1
+        return
+    report.stored += 1
+    if written:
+        report.transitions += 1
 
 
 # --- Reading windows for single-metric alarms --------------------------------------------------
@@ -393,12 +394,14 @@ def _math_windows(
 
 
 def _evaluate_composite(
-    session: Session, deployment: Deployment, alarm: Alarm, now: datetime, report: EvaluationReport
+    writer: StateWriter, deployment: Deployment, alarm: Alarm, report: EvaluationReport
 ) -> None:
-    done = {"next_evaluation_at": None, "last_evaluated_at": now}
+    session, now = writer.session, writer.now
+    # Composite alarms have no schedule: they wait for the next child transition.
+    done = (now, None)
     if _in_cycle(session, alarm):
         log.warning("composite alarm rule has a cycle; not evaluated", extra={"alarm": alarm.id})
-        _bookkeep(session, alarm, done)
+        session.connection().execute(_RESCHEDULE, _reschedule_params(alarm, done))
         return
     rule = parse_alarm_rule(alarm.alarm_rule or "FALSE")
     prefix = deployment.arn_prefix(alarm.tenant_id)
@@ -415,42 +418,22 @@ def _evaluate_composite(
     states = {ref: children[name].state_value for ref, name in names.items() if name in children}
     state = "ALARM" if rule.evaluate(states) else "OK"
     if state == alarm.state_value:
-        _bookkeep(session, alarm, done)
+        session.connection().execute(_RESCHEDULE, _reschedule_params(alarm, done))
         return
     # The triggering children: those that changed since the composite last changed.
-    triggering = sorted(
-        (c for c in children.values() if c.state_transitioned_at >= alarm.state_updated_at),
-        key=lambda c: c.state_transitioned_at,
-        reverse=True,
-    ) or sorted(children.values(), key=lambda c: c.state_transitioned_at, reverse=True)
-    reason, reason_data = _composite_reason(deployment, triggering[:1] or [], state)
-    stored = store_state(
-        session,
-        alarm,
-        arn=deployment.alarm_arn(alarm.tenant_id, alarm.name),
-        region=deployment.region,
-        state=state,
-        reason=reason,
-        reason_data=reason_data,
-        now=now,
-        bookkeeping=done,
-    )
-    if stored is None:
-        report.lost_races += 1
-        return
-    report.stored += 1
-    if stored.transitioned:
-        report.transitions += 1
-        report.action_ids += stored.action_ids
-        report.parent_ids += stored.parent_ids
-
-
-def _bookkeep(session: Session, alarm: Alarm, values: dict[str, Any]) -> None:
-    session.execute(
-        update(Alarm)
-        .where(Alarm.id == alarm.id, Alarm.version == alarm.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    by_recency = sorted(children.values(), key=lambda c: c.state_transitioned_at, reverse=True)
+    recent = [c for c in by_recency if c.state_transitioned_at >= alarm.state_updated_at]
+    reason, reason_data = _composite_reason(deployment, (recent or by_recency)[:1], state)
+    _count(
+        report,
+        writer.write(
+            alarm,
+            arn=deployment.alarm_arn(alarm.tenant_id, alarm.name),
+            state=state,
+            reason=reason,
+            reason_data=reason_data,
+            schedule=done,
+        ),
     )
 
 
