@@ -1,6 +1,5 @@
-"""Alarm services and the evaluator on a migrated SQLite watch DB, with a fixed clock.
-
-No Celery: the evaluator is called the way watch.evaluate_shard calls it.
+"""Alarm services and the evaluator on a migrated watch DB (SQLite and PostgreSQL), with a
+fixed clock. No Celery: the evaluator is called the way watch.evaluate_shard calls it.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config.settings import Settings
+from models import migrate
 from models.errors import ConstraintViolationError, NotFoundError
 from models.sessions import Database, session_scope
 from models.watch import alarm_history, alarms, evaluation, metrics
@@ -54,9 +54,14 @@ def alarm_params(name: str = "cpu-high", **overrides: object) -> dict:
     return {k: v for k, v in params.items() if v is not None}
 
 
-@pytest.fixture
-def watch_db(migrated_settings: Settings):
-    database = Database(migrated_settings.watch_database_url, "watch")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def watch_db(request: pytest.FixtureRequest, settings: Settings):
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_database")()
+    else:
+        url = settings.watch_database_url
+    migrate.upgrade("watch", url)
+    database = Database(url, "watch")
     yield database
     database.dispose()
 
