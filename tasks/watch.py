@@ -24,7 +24,7 @@ from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
 from models.sessions import session_scope
-from models.watch import alarm_actions, alarm_history, evaluation
+from models.watch import alarm_actions, alarm_history, evaluation, suppression
 from models.watch.alarms import Deployment
 from tasks.factory import context_of
 from tasks.routing import WATCH_QUEUE
@@ -131,11 +131,24 @@ def _summary(report: evaluation.EvaluationReport) -> dict[str, int]:
 @shared_task(name="watch.run_action", bind=True, acks_late=True, ignore_result=True)
 def run_action(self, action_id: int) -> str:  # type: ignore[no-untyped-def]
     database = context_of(self.app).watch_db
+    region = context_of(self.app).settings.region
     with session_scope(database) as session:
         action = alarm_actions.claim(session, action_id, _now())
         if action is None:
-            return "not claimed"  # done already, or another worker holds it
-        target, payload, attempts = action.target, action.payload, action.attempts
+            due = alarm_actions.held_until(session, action_id, _now())
+            if due is None:
+                return "not claimed"  # done already, or another worker holds it
+        elif not suppression.still_wanted(session, action, region):
+            alarm_actions.drop(session, action, _now())
+            log.info("held action dropped", extra={"action_id": action_id})
+            return "suppressed"
+        else:
+            target, payload, attempts = action.target, action.payload, action.attempts
+    if action is None:
+        # Held for later (suppression period): come back when it is due.
+        delay = max(0.0, (due - _now()).total_seconds())
+        self.app.send_task("watch.run_action", args=[action_id], queue=WATCH_QUEUE, countdown=delay)
+        return "held"
     error = _deliver(action_id, target, payload)
     with session_scope(database) as session:
         action = session.get(alarm_actions.AlarmAction, action_id)

@@ -35,7 +35,7 @@ def claim(session: Session, action_id: int, now: datetime) -> AlarmAction | None
         .where(
             AlarmAction.id == action_id,
             or_(
-                AlarmAction.status == "pending",
+                and_(AlarmAction.status == "pending", AlarmAction.not_before <= now),
                 and_(AlarmAction.status == "running", AlarmAction.claimed_at < now - ACTION_LEASE),
             ),
         )
@@ -45,6 +45,20 @@ def claim(session: Session, action_id: int, now: datetime) -> AlarmAction | None
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return session.get(AlarmAction, action_id, populate_existing=True)
+
+
+def held_until(session: Session, action_id: int, now: datetime) -> datetime | None:
+    """When a pending action held for later (retry backoff, suppression period) is due."""
+    action = session.get(AlarmAction, action_id)
+    if action is None or action.status != "pending" or action.not_before <= now:
+        return None
+    return action.not_before
+
+
+def drop(session: Session, action: AlarmAction, now: datetime) -> None:
+    """A held composite action that is no longer wanted (suppression.still_wanted)."""
+    action.status = "suppressed"
+    action.finished_at = now
 
 
 def release_for_retry(

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.watch import alarm_history
+from models.watch import alarm_history, suppression
 from models.watch.tables import Alarm, AlarmAction, AlarmHistoryItem, CompositeChild
 
 # Aodh's names for the states, used in webhook bodies so Aodh receivers understand them.
@@ -144,11 +144,43 @@ class StateWriter:
             )
         )
         if alarm.actions_enabled:
-            self._actions += action_rows(
-                alarm, arn=arn, region=self.region, old_state=old[0], now=now
-            )
+            self._actions += self._transition_actions(alarm, arn, old[0])
+        if old[0] == "ALARM":
+            self._actions += self._released_actions(alarm)
         self._transitioned.setdefault(alarm.tenant_id, set()).add(alarm.name)
         return True
+
+    def _transition_actions(self, alarm: Alarm, arn: str, old_state: str) -> list[dict[str, Any]]:
+        if alarm.alarm_type != "CompositeAlarm" or not alarm.actions_suppressor:
+            return action_rows(
+                alarm, arn=arn, region=self.region, old_state=old_state, now=self.now
+            )
+        hold = suppression.action_hold(self.session, alarm, self.region)
+        if hold is None:  # the suppressor is in ALARM
+            return []
+        return action_rows(
+            alarm, arn=arn, region=self.region, old_state=old_state, now=self.now,
+            not_before=self.now + hold, held=suppression.WAIT,
+        )  # fmt: skip
+
+    def _released_actions(self, suppressor: Alarm) -> list[dict[str, Any]]:
+        """The suppressor left ALARM: composites whose current state ran no actions get them
+        after their ExtensionPeriod."""
+        rows: list[dict[str, Any]] = []
+        for composite in suppression.suppressed_composites(self.session, suppressor, self.region):
+            if suppression.has_actions_for(self.session, composite):
+                continue
+            rows += action_rows(
+                composite,
+                arn=suppression.arn_prefix(self.region, composite.tenant_id) + composite.name,
+                region=self.region,
+                old_state=composite.state_value,
+                now=self.now,
+                not_before=self.now
+                + timedelta(seconds=composite.actions_suppressor_extension_period or 0),
+                held=suppression.EXTENSION,
+            )
+        return rows
 
     def finish(self) -> tuple[list[int], list[int]]:
         """Write the collected effects; (action ids, composite alarm ids made due)."""
@@ -217,6 +249,7 @@ def action_rows(
     old_state: str,
     now: datetime,
     not_before: datetime | None = None,
+    held: str | None = None,
 ) -> list[dict[str, Any]]:
     """One outbox row per target of the new state; (alarm, version, target) is unique."""
     payload = notification(alarm, arn=arn, region=region, old_state=old_state)
@@ -233,6 +266,7 @@ def action_rows(
             "attempts": 0,
             "not_before": not_before or now,
             "created_at": now,
+            "suppression": held,
         }
         for target in action_targets(alarm, alarm.state_value)
     ]

@@ -206,6 +206,9 @@ class AlarmAction(WatchBase):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set for a composite alarm's actions held by its ActionsSuppressor ("wait" or
+    # "extension"): at delivery time they run only if still wanted (suppression.py).
+    suppression: Mapped[str | None] = mapped_column(String(16))
 
 
 class CompositeChild(WatchBase):

@@ -14,7 +14,7 @@ from config.settings import Settings
 from models import migrate
 from models.errors import ConstraintViolationError, NotFoundError
 from models.sessions import Database, session_scope
-from models.watch import alarm_history, alarms, evaluation, metrics
+from models.watch import alarm_history, alarms, evaluation, metrics, suppression
 from models.watch.alarm_validation import (
     validate_put_composite_alarm,
     validate_put_metric_alarm,
@@ -346,3 +346,57 @@ def test_history_pages_newest_first(watch_db) -> None:
         )  # fmt: skip
     assert [i.alarm_name for i in first + rest] == ["h2", "h1", "h0"]
     assert end is None
+
+
+def test_an_actions_suppressor_in_alarm_holds_composite_actions_until_its_extension(
+    watch_db,
+) -> None:
+    put(watch_db, alarm_params("a", AlarmActions=None, OKActions=None))
+    put(watch_db, alarm_params("maintenance", AlarmActions=None, OKActions=None))
+    config = validate_put_composite_alarm(
+        {
+            "AlarmName": "guarded", "AlarmRule": "ALARM(a)",
+            "AlarmActions": ["http://127.0.0.1:9/c"], "ActionsSuppressor": "maintenance",
+            "ActionsSuppressorWaitPeriod": 30, "ActionsSuppressorExtensionPeriod": 45,
+        }
+    )  # fmt: skip
+    with session_scope(watch_db) as session:
+        alarms.put_composite_alarm(session, DEPLOYMENT, TENANT, config, T0)
+
+    def set_state(name: str, value: str, at: datetime):  # type: ignore[no-untyped-def]
+        manual = validate_set_alarm_state(
+            {"AlarmName": name, "StateValue": value, "StateReason": "test"}
+        )
+        with session_scope(watch_db) as session:
+            return alarms.set_alarm_state(session, DEPLOYMENT, TENANT, name, manual, at)
+
+    evaluate_due(watch_db, T0)  # the first evaluations; the metric alarms are due next at T0+60
+    set_state("maintenance", "ALARM", T0)
+    set_state("a", "ALARM", T0 + timedelta(seconds=1))
+    report = evaluate_due(watch_db, T0 + timedelta(seconds=2))
+    assert state(watch_db, "guarded").state_value == "ALARM"
+    assert report.action_ids == []  # suppressed outright: the suppressor is in ALARM
+
+    released = T0 + timedelta(seconds=10)
+    stored = set_state("maintenance", "OK", released)
+    assert len(stored.action_ids) == 1  # the composite's ALARM actions, after the extension
+    with session_scope(watch_db) as session:
+        action = session.get(AlarmAction, stored.action_ids[0])
+        assert action.alarm_name == "guarded"
+        assert action.suppression == "extension"
+        assert action.not_before == released + timedelta(seconds=45)
+        assert suppression.still_wanted(session, action, "us-east-1")
+        guarded = alarms.find_alarm(session, TENANT, "guarded")
+        shown = suppression.status(session, guarded, "us-east-1", released)
+    assert shown["ActionsSuppressedBy"] == "ExtensionPeriod"
+
+    # The composite changes state before the extension ends: the held action is dropped,
+    # and the new transition's actions wait for the WaitPeriod.
+    set_state("a", "OK", released + timedelta(seconds=5))
+    report = evaluate_due(watch_db, released + timedelta(seconds=6))
+    assert state(watch_db, "guarded").state_value == "OK"
+    with session_scope(watch_db) as session:
+        assert not suppression.still_wanted(
+            session, session.get(AlarmAction, action.id), "us-east-1"
+        )
+        assert report.action_ids == []  # OK has no actions on this composite

@@ -17,7 +17,7 @@ from models.errors import (
     MissingParameterError,
 )
 from models.identity.tenants import Principal
-from models.watch import alarm_history, alarms
+from models.watch import alarm_history, alarms, suppression
 from models.watch.alarm_validation import (
     _enum_problem,
     _raise_enum_problems,
@@ -120,8 +120,9 @@ def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, A
                 "cannot specify other parameters other than MaxRecords and NextToken."
             )
     deployment = _deployment()
+    session = db_session("watch")
     found, next_token = alarms.describe_alarms(
-        db_session("watch"),
+        session,
         deployment,
         principal.tenant_id,
         names=names,
@@ -142,6 +143,7 @@ def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, A
             shape = alarm_output.parent_alarm(alarm, deployment)
         elif alarm.alarm_type == COMPOSITE_ALARM:
             shape = alarm_output.composite_alarm(alarm, deployment)
+            shape.update(suppression.status(session, alarm, deployment.region, _now()))
         else:
             shape = alarm_output.metric_alarm(alarm, deployment)
         key = "CompositeAlarms" if alarm.alarm_type == COMPOSITE_ALARM else "MetricAlarms"

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("claimed_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("finished_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("suppression", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alarm_actions")),
         sa.UniqueConstraint(
             "alarm_id", "transition_version", "target", name=op.f("uq_alarm_actions_alarm_id")
