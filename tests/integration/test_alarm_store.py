@@ -400,3 +400,28 @@ def test_an_actions_suppressor_in_alarm_holds_composite_actions_until_its_extens
             session, session.get(AlarmAction, action.id), "us-east-1"
         )
         assert report.action_ids == []  # OK has no actions on this composite
+
+
+def test_a_metric_math_alarm_is_evaluated_on_its_returned_expression(watch_db) -> None:
+    params = alarm_params(
+        "math", Namespace=None, MetricName=None, Dimensions=None, Statistic=None, Period=None,
+        Metrics=[
+            {
+                "Id": "m1", "ReturnData": False,
+                "MetricStat": {
+                    "Metric": {"Namespace": "App", "MetricName": "CPU",
+                               "Dimensions": [{"Name": "Host", "Value": "a"}]},
+                    "Period": 60, "Stat": "Maximum",
+                },
+            },
+            {"Id": "e1", "Expression": "m1 * 2", "Label": "doubled"},
+        ],
+    )  # fmt: skip
+    put(watch_db, params)
+    push(watch_db, "b1", datum(30.0, T0 + timedelta(seconds=10)))
+    evaluate_due(watch_db, T0 + timedelta(seconds=61.5))
+    alarm = state(watch_db, "math")
+    assert alarm.state_value == "ALARM"  # 2 x 30 > 50, though 30 alone is not
+    assert "[60.0 (24/11/26 12:00:00)]" in alarm.state_reason
+    data = json.loads(alarm.state_reason_data)
+    assert "statistic" not in data  # math alarms carry neither statistic nor unit

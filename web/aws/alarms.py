@@ -135,7 +135,8 @@ def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, A
         max_records=_max_records(params),
         next_token=params.get("NextToken"),
     )
-    result: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+    # AWS always sends all three lists, empty when nothing matches [aws-rec].
+    result: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": [], "LogAlarms": []}
     for alarm in found:
         if children_of is not None:
             shape = alarm_output.child_alarm(alarm, deployment)
