@@ -6,8 +6,10 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,6 +36,9 @@ class Target:
     secret_access_key: str
     _cleanups: list = field(default_factory=list)
     log_path: Path | None = None
+    # heatwatch only: the Settings its processes run with and the bench tenant's id.
+    settings: Any = None
+    tenant_id: str = ""
 
     def stop(self) -> None:
         while self._cleanups:
@@ -44,8 +49,21 @@ class Target:
                 print(f"  [cleanup of {self.name} failed: {type(exc).__name__}: {exc}]")
 
 
-def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
-    """heatwatch on `backend` ("sqlite" or "postgres"), its own Redis, on free ports."""
+def start_heatwatch(
+    backend: str,
+    metrics_concurrency: int = 2,
+    *,
+    watch_concurrency: int = 1,
+    watch_shards: int | None = None,
+    log_level: str = "WARNING",
+    extra_env: dict[str, str] | None = None,
+    before_start: Callable[[Any, Any], None] | None = None,
+) -> Target:
+    """heatwatch on `backend` ("sqlite" or "postgres"), its own Redis, on free ports.
+
+    `before_start(settings, tenant)` runs after the migrations and the tenant exist and
+    before any heatwatch process starts (to seed the stores with nothing running).
+    """
     data_dir = Path(tempfile.mkdtemp(prefix=f"heatwatch-bench-{backend}-"))
     target = Target(name=f"heatwatch-{backend}", endpoint="", access_key_id="",
                     secret_access_key="")  # fmt: skip
@@ -95,8 +113,12 @@ def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
             )
         elif backend != "sqlite":
             raise ValueError(f"unknown backend {backend!r}")
+        if watch_shards is not None:
+            settings = replace(settings, watch_shards=watch_shards)
         migrate.upgrade_all(settings)
         tenant = create_tenant(settings, "bench")
+        if before_start is not None:
+            before_start(settings, tenant)
         env = {
             **settings_env(settings),
             "HEATWATCH_AUTO_START_REDIS": "false",
@@ -107,8 +129,10 @@ def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
             "WATCH_API_WORKERS": "2",
             "ENGINE_CONCURRENCY": "1",
             "METRICS_CONCURRENCY": str(metrics_concurrency),
-            "WATCH_CONCURRENCY": "1",
-            "LOG_LEVEL": "WARNING",
+            "WATCH_CONCURRENCY": str(watch_concurrency),
+            "WATCH_SHARDS": str(settings.watch_shards),
+            "LOG_LEVEL": log_level,
+            **(extra_env or {}),
         }
         log_path = Path(tempfile.gettempdir()) / f"heatwatch-bench-{backend}-honcho.log"
         honcho = start_procfile(env, log_path)
@@ -120,6 +144,8 @@ def start_heatwatch(backend: str, metrics_concurrency: int = 2) -> Target:
         target.endpoint = watch_url
         target.access_key_id = tenant.access_key_id
         target.secret_access_key = tenant.secret_access_key
+        target.settings = settings
+        target.tenant_id = tenant.tenant_id
         return target
     except BaseException:
         target.stop()

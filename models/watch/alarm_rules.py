@@ -49,8 +49,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
@@ -93,7 +94,16 @@ class Criteria:
 class Decision:
     state: str  # OK | ALARM | INSUFFICIENT_DATA
     reason: str  # StateReason text
-    reason_data: str  # StateReasonData JSON text
+    # StateReasonData is built only when asked for: most evaluations store nothing (same
+    # state, same reason), and building the JSON is the larger part of an evaluation's cost.
+    _criteria: Criteria = field(repr=False)
+    _evaluated: tuple[Window, ...] = field(repr=False)
+    _query_date: datetime = field(repr=False)
+
+    @cached_property
+    def reason_data(self) -> str:
+        """StateReasonData JSON text."""
+        return _reason_data(self._criteria, list(self._evaluated), self._query_date)
 
 
 # --- Windows (§4.5) -----------------------------------------------------------------------
@@ -148,7 +158,7 @@ def evaluate(
     if outcome is None:
         return None
     state, reason = outcome
-    return Decision(state, reason, _reason_data(criteria, evaluated, query_date))
+    return Decision(state, reason, criteria, tuple(evaluated), query_date)
 
 
 def _check(criteria: Criteria, windows: Sequence[Window]) -> None:
