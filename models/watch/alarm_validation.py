@@ -151,7 +151,7 @@ def _raise(problems: Sequence[Problem]) -> None:
         raise problems[0][0]("\n".join(message for _, message in problems))
 
 
-def _enum_problem(value: Any, coral: str, allowed: Sequence[str]) -> str | None:
+def enum_problem(value: Any, coral: str, allowed: Sequence[str]) -> str | None:
     if value is None or value in allowed:
         return None
     return (
@@ -160,7 +160,7 @@ def _enum_problem(value: Any, coral: str, allowed: Sequence[str]) -> str | None:
     )
 
 
-def _raise_enum_problems(lines: Sequence[str | None]) -> None:
+def raise_enum_problems(lines: Sequence[str | None]) -> None:
     found = [line for line in lines if line]
     if found:
         count = len(found)
@@ -291,15 +291,15 @@ def _common_problems(params: dict[str, Any], *, composite: bool) -> list[Problem
 
 
 def validate_put_metric_alarm(params: dict[str, Any]) -> MetricAlarmConfig:
-    _raise_enum_problems(
+    raise_enum_problems(
         [
-            _enum_problem(params.get("Statistic"), "statistic", STATISTICS),
-            _enum_problem(
+            enum_problem(params.get("Statistic"), "statistic", STATISTICS),
+            enum_problem(
                 params.get("ComparisonOperator"),
                 "comparisonOperator",
                 STATIC_OPERATORS + BAND_OPERATORS,
             ),
-            _enum_problem(params.get("Unit"), "unit", STANDARD_UNITS),
+            enum_problem(params.get("Unit"), "unit", STANDARD_UNITS),
         ]
     )
     problems = _common_problems(params, composite=False)
@@ -614,7 +614,7 @@ def validate_put_composite_alarm(params: dict[str, Any]) -> CompositeAlarmConfig
 
 
 def validate_set_alarm_state(params: dict[str, Any]) -> ManualState:
-    _raise_enum_problems([_enum_problem(params.get("StateValue"), "stateValue", STATES)])
+    raise_enum_problems([enum_problem(params.get("StateValue"), "stateValue", STATES)])
     problems = alarm_name_problems(params.get("AlarmName"))
     if params.get("StateValue") is None:
         problems.append((MissingParameterError, "The parameter StateValue is required."))
@@ -650,7 +650,7 @@ class InvalidStateReasonDataError(InvalidParameterError):
 
 
 def validate_state_value(value: Any, coral: str = "stateValue") -> None:
-    _raise_enum_problems([_enum_problem(value, coral, STATES)])
+    raise_enum_problems([enum_problem(value, coral, STATES)])
 
 
 def validate_alarm_names(names: list[str] | None, *, required: bool = True) -> list[str]:

@@ -28,6 +28,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models.errors import (
+    ConflictError,
     ConstraintViolationError,
     InvalidPageTokenError,
     NotFoundError,
@@ -336,27 +337,29 @@ def set_alarm_state(
     """A manual state holds until the next evaluation (metric alarms) or until a child
     changes state or the configuration is replaced (composite alarms), as on AWS (§3.10).
     Nothing is scheduled here: the alarm's next evaluation is already on the calendar."""
-    alarm = find_alarm(session, tenant_id, name)
-    if alarm is None:
-        raise NotFoundError("")
-    stored = store_state(
-        session,
-        alarm,
-        arn=deployment.alarm_arn(tenant_id, name),
-        region=deployment.region,
-        state=manual.state_value,
-        reason=manual.state_reason,
-        reason_data=manual.state_reason_data,
-        now=now,
-    )
-    if stored is None:
-        # An evaluation committed between our read and our write; the caller retries.
-        raise ConcurrentUpdateError(f"The alarm {name} changed while it was being updated.")
-    return stored
+    for _attempt in range(3):
+        alarm = find_alarm(session, tenant_id, name)
+        if alarm is None:
+            raise NotFoundError("")  # AWS answers ResourceNotFound with no message [aws-rec]
+        stored = store_state(
+            session,
+            alarm,
+            arn=deployment.alarm_arn(tenant_id, name),
+            region=deployment.region,
+            state=manual.state_value,
+            reason=manual.state_reason,
+            reason_data=manual.state_reason_data,
+            now=now,
+        )
+        if stored is not None:
+            return stored
+        # An evaluation committed between our read and our write: read again and retry.
+        session.expire(alarm)
+    raise AlarmBusyError(f"The alarm {name} is being updated; try again.")
 
 
-class ConcurrentUpdateError(ConstraintViolationError):
-    pass
+class AlarmBusyError(ConflictError):
+    """Concurrent writers kept winning the compare-and-set (ConcurrentModificationException)."""
 
 
 def set_actions_enabled(

@@ -19,9 +19,9 @@ from models.errors import (
 from models.identity.tenants import Principal
 from models.watch import alarm_history, alarms, suppression
 from models.watch.alarm_validation import (
-    _enum_problem,
-    _raise_enum_problems,
     alarm_name_problems,
+    enum_problem,
+    raise_enum_problems,
     validate_alarm_names,
     validate_put_composite_alarm,
     validate_put_metric_alarm,
@@ -77,9 +77,9 @@ def put_composite_alarm(principal: Principal, params: dict[str, Any]) -> None:
 
 def _alarm_types(params: dict[str, Any]) -> list[str]:
     types = params.get("AlarmTypes") or [METRIC_ALARM]  # left out: metric alarms only
-    _raise_enum_problems(
+    raise_enum_problems(
         [
-            _enum_problem(value, f"alarmTypes.{n}.member", alarms.ALARM_TYPES)
+            enum_problem(value, f"alarmTypes.{n}.member", alarms.ALARM_TYPES)
             for n, value in enumerate(types, start=1)
         ]
     )
@@ -96,7 +96,7 @@ def _max_records(params: dict[str, Any]) -> int:
 
 
 def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-    _raise_enum_problems([_enum_problem(params.get("StateValue"), "stateValue", STATE_VALUES)])
+    raise_enum_problems([enum_problem(params.get("StateValue"), "stateValue", STATE_VALUES)])
     types = _alarm_types(params)
     names = params.get("AlarmNames") or []
     prefix = params.get("AlarmNamePrefix")
@@ -155,7 +155,7 @@ def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, A
 
 
 def describe_alarms_for_metric(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-    _raise_enum_problems([_enum_problem(params.get("Statistic"), "statistic", STATISTICS)])
+    raise_enum_problems([enum_problem(params.get("Statistic"), "statistic", STATISTICS)])
     for member in ("MetricName", "Namespace"):
         if not params.get(member):
             raise MissingParameterError(f"The parameter {member} is required.")
@@ -178,12 +178,12 @@ def describe_alarms_for_metric(principal: Principal, params: dict[str, Any]) -> 
 
 
 def describe_alarm_history(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-    _raise_enum_problems(
+    raise_enum_problems(
         [
-            _enum_problem(
+            enum_problem(
                 params.get("HistoryItemType"), "historyItemType", alarm_history.ITEM_TYPES
             ),
-            _enum_problem(params.get("ScanBy"), "scanBy", alarm_history.SCAN_BY),
+            enum_problem(params.get("ScanBy"), "scanBy", alarm_history.SCAN_BY),
         ]
     )
     types = _alarm_types(params)

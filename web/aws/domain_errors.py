@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from models import errors as domain
 from models.watch.alarm_validation import InvalidStateReasonDataError
+from models.watch.alarms import AlarmBusyError
 from models.watch.dashboards import DashboardNotFoundError
 from models.watch.tags import ResourceNotFoundError
 from web.aws import errors as aws
@@ -14,6 +15,7 @@ from web.aws import errors as aws
 # Most specific first: the first isinstance match wins.
 _MAPPING: tuple[tuple[type[domain.DomainError], type[aws.CloudWatchError]], ...] = (
     (InvalidStateReasonDataError, aws.InvalidFormat),
+    (AlarmBusyError, aws.ConcurrentModificationException),
     (DashboardNotFoundError, aws.DashboardNotFoundError),
     (ResourceNotFoundError, aws.ResourceNotFoundException),
     (domain.InvalidParameterCombinationError, aws.InvalidParameterCombination),
