@@ -134,10 +134,11 @@ def _upsert(
             **fields,
         )
         session.add(alarm)
-        session.flush()
-        # Tags count only when the alarm is created (§3.5).
-        tags.replace_tags(session, tenant_id, "alarm", name, alarm_tags)
+        # Tags count only when the alarm is created (§3.5). A deleted alarm's tags went with
+        # it, so there are none to replace: add them, and flush everything once.
+        tags.add_tags(session, tenant_id, "alarm", name, alarm_tags)
         alarm_history.record_configuration(session, alarm, arn, "Create", now)
+        session.flush()
         return alarm
     if alarm.alarm_type != alarm_type:
         raise ConstraintViolationError(

@@ -62,13 +62,19 @@ def replace_tags(
             ResourceTag.resource_name == name,
         )
     )
-    for key, value in dict(tags).items():
-        session.add(
-            ResourceTag(
-                tenant_id=tenant_id, resource_kind=kind, resource_name=name, key=key, value=value
-            )
-        )
+    add_tags(session, tenant_id, kind, name, tags)
     session.flush()
+
+
+def add_tags(
+    session: Session, tenant_id: str, kind: str, name: str, tags: Sequence[tuple[str, str]]
+) -> None:
+    """Tags of a resource that has none yet (a new alarm or dashboard); the last value of a
+    repeated key wins."""
+    session.add_all(
+        ResourceTag(tenant_id=tenant_id, resource_kind=kind, resource_name=name, key=k, value=v)
+        for k, v in dict(tags).items()
+    )
 
 
 def tag_resource(
