@@ -3,13 +3,14 @@ and the alarm evaluator (math alarms), so they agree on every number."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models.watch import metric_data, metrics, statistics
-from models.watch.metric_data import Plan
+from models.watch.metric_data import MetricFetch, Plan
 
 
 def datapoints(
@@ -36,15 +37,29 @@ def datapoints(
 
 
 def run_plan(session: Session, tenant_id: str, plan: Plan) -> dict[str, Any]:
-    """GetMetricData's output for a validated plan."""
-    fetched, messages = {}, {}
+    """GetMetricData's output for a validated plan.
+
+    Queries that read the same metric over the same buckets (say Average, Sum, Minimum and
+    Maximum of one metric) share one read: the rows are aggregated once for all their
+    statistics. Percentile queries read raw datapoints, so they form their own group.
+    """
+    groups: dict[tuple[Any, ...], list[MetricFetch]] = defaultdict(list)
     for fetch in plan.fetches:
-        wanted, extended = fetch.statistics_args
+        percentile = fetch.statistics_args[1] is not None
+        key = (fetch.namespace, fetch.metric_name, fetch.dimensions, fetch.start, fetch.end,
+               fetch.period, fetch.unit, percentile)  # fmt: skip
+        groups[key].append(fetch)
+    fetched, messages = {}, {}
+    for key, members in groups.items():
+        namespace, metric_name, dimensions, start, end, period, unit, _ = key
+        wanted = sorted({s for f in members for s in f.statistics_args[0] or []})
+        extended = sorted({s for f in members for s in f.statistics_args[1] or []})
         points = datapoints(
-            session, tenant_id, fetch.namespace, fetch.metric_name, fetch.dimensions,
-            fetch.start, fetch.end, fetch.period, wanted, extended, fetch.unit,
+            session, tenant_id, namespace, metric_name, dimensions, start, end, period,
+            wanted or None, extended or None, unit,
         )  # fmt: skip
-        fetched[fetch.id], messages[fetch.id] = metric_data.series_from_datapoints(
-            points, fetch.stat
-        )
+        for fetch in members:
+            fetched[fetch.id], messages[fetch.id] = metric_data.series_from_datapoints(
+                points, fetch.stat
+            )
     return metric_data.assemble_results(plan, fetched, messages=messages)
