@@ -49,6 +49,20 @@ class Settings:
     log_format: str = "json"
     # Start a local redis-server when none answers at redis_url (development runs only).
     auto_start_redis: bool = True
+    # Where instances and clients reach the APIs (signed URLs, instance endpoint files).
+    # Empty: http://127.0.0.1:<port>.
+    heat_public_url: str = ""
+    watch_public_url: str = ""
+    # The compute driver AWS::EC2::Instance boots through ("local": sandboxed processes).
+    compute_driver: str = "local"
+
+    @property
+    def heat_url(self) -> str:
+        return (self.heat_public_url or f"http://127.0.0.1:{self.heat_api_port}").rstrip("/")
+
+    @property
+    def watch_url(self) -> str:
+        return (self.watch_public_url or f"http://127.0.0.1:{self.watch_api_port}").rstrip("/")
 
 
 def _coerce_bool(value: str) -> bool:
@@ -125,4 +139,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=_get(env, "LOG_LEVEL", _log_level, "INFO"),
         log_format=_get(env, "LOG_FORMAT", _log_format, "json"),
         auto_start_redis=_get(env, "HEATWATCH_AUTO_START_REDIS", _coerce_bool, True),
+        heat_public_url=env.get("HEAT_PUBLIC_URL", ""),
+        watch_public_url=env.get("WATCH_PUBLIC_URL", ""),
+        compute_driver=env.get("HEATWATCH_COMPUTE_DRIVER") or "local",
     )

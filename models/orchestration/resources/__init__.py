@@ -1,0 +1,1 @@
+"""Resource types: one plugin class per CloudFormation/Heat resource type (registry.py)."""
