@@ -54,6 +54,7 @@ from tasks.routing import WATCH_QUEUE
 
 CLIENTS = 4  # boto3 client threads for PutMetricAlarm
 PAGE = 100  # DescribeAlarms MaxRecords
+WARMUP = 20  # alarms created (not timed) before PutMetricAlarm is measured, on both systems
 DESCRIBE_REPEAT = 3
 WATCH_SHARDS = 16
 POOL_SIZES = (4, 2, 1)  # W, in the order they run (the pool starts at 4 and shrinks)
@@ -195,12 +196,14 @@ def run_put_describe(ours: Target, moto: Target | None, sizes: Sizes, want_descr
     n = sizes.put
     put: dict[str, Any] = {"alarms": n, "clients": CLIENTS}
     results["put"] = put
-    log(f"put: {n} alarms through the API on {ours.name}")
+    log(f"put: {n} alarms through the API on {ours.name} (after {WARMUP} not timed)")
+    put_alarms(ours, "warmup", 0, WARMUP)
     put["ours_s"] = put_alarms(ours, "api", 0, n)
     put["ours_per_s"] = n / put["ours_s"]
     log(f"  {put['ours_per_s']:.0f} alarms/s")
     if moto is not None:
-        log(f"put: {n} alarms through the API on moto")
+        log(f"put: {n} alarms through the API on moto (after {WARMUP} not timed)")
+        put_alarms(moto, "warmup", 0, WARMUP)
         put["moto_s"] = put_alarms(moto, "api", 0, n)
         put["moto_per_s"] = n / put["moto_s"]
         put["ratio"] = put["ours_per_s"] / put["moto_per_s"]
@@ -208,11 +211,11 @@ def run_put_describe(ours: Target, moto: Target | None, sizes: Sizes, want_descr
     if not want_describe:
         return
     total = sizes.describe
-    extra = max(0, total - n)
+    extra = max(0, total - n - WARMUP)
     describe: dict[str, Any] = {"alarms": total, "max_records": PAGE}
     results["describe"] = describe
     log(f"describe: seeding {extra} more alarms on {ours.name} through the service layer")
-    describe["ours_seed"] = (f"{n} created through the API (put) + {extra} with "
+    describe["ours_seed"] = (f"{n + WARMUP} created through the API (put) + {extra} with "
                              "alarms.put_metric_alarm straight into the watch DB")  # fmt: skip
     seed_service_layer(ours, "api", n, extra)
     log("  waiting for their first evaluation (so paging does not race the first pass)")
@@ -227,7 +230,7 @@ def run_put_describe(ours: Target, moto: Target | None, sizes: Sizes, want_descr
     describe.update(ours_s=statistics.median(runs), ours_runs=runs, ours_calls=calls)
     if moto is not None:
         log(f"describe: seeding {extra} more alarms on moto through the API")
-        describe["moto_seed"] = f"{n} (put) + {extra} created through the API"
+        describe["moto_seed"] = f"{n + WARMUP} (put) + {extra} created through the API"
         put_alarms(moto, "api", n, extra)
         runs = []
         for _ in range(DESCRIBE_REPEAT):
@@ -456,6 +459,17 @@ def _answers(app: Any) -> bool:
     return True
 
 
+def wait_workers_ready(target: Target, settle: float = 5.0) -> None:
+    """Until the watch worker answers, then `settle` s more: healthz only covers the APIs, and
+    the workers (and flower) burn CPU while they start."""
+    app = make_celery(target.settings)
+    try:
+        wait_until(lambda: _answers(app), 90, "the watch worker to answer inspect stats", 1.0)
+    finally:
+        app.close()
+    time.sleep(settle)
+
+
 def resize_watch_pool(app: Any, want: int) -> None:
     node, have, _ = watch_pool(app)
     if want < have:
@@ -627,6 +641,7 @@ def run_latency(sizes: Sizes, results: dict) -> None:
     log("latency: starting heatwatch on sqlite")
     target = start_heatwatch("sqlite")
     try:
+        wait_workers_ready(target)
         cw = client(target, read_timeout=60)
         run = uuid.uuid4().hex[:6]
         namespace = f"Bench/Latency/{run}"
@@ -765,8 +780,9 @@ def report(results: dict, sizes: Sizes, args: argparse.Namespace, wall: float) -
     put, describe = results.get("put"), results.get("describe")
     if put:
         print()
-        print(f"1. PutMetricAlarm: {put['alarms']} alarms through boto3, {CLIENTS} client threads; "
-              "heatwatch on SQLite, WATCH_API_WORKERS=2, WATCH_CONCURRENCY=1")  # fmt: skip
+        print(f"1. PutMetricAlarm: {put['alarms']} alarms through boto3 ({WARMUP} more before, "
+              f"not timed), {CLIENTS} client threads; heatwatch on SQLite, WATCH_API_WORKERS=2, "
+              "WATCH_CONCURRENCY=1")  # fmt: skip
         rows = [["", "heatwatch-sqlite", "moto", "heatwatch/moto"],
                 ["alarms/s", f"{put['ours_per_s']:.0f}",
                  f"{put['moto_per_s']:.0f}" if "moto_per_s" in put else "n/a",
@@ -879,6 +895,7 @@ def main(argv: list[str] | None = None) -> int:
                     log("starting heatwatch on sqlite")
                     ours = start_heatwatch("sqlite")
                     try:
+                        wait_workers_ready(ours)
                         run_put_describe(ours, moto, sizes, "describe" in only, results)
                     finally:
                         ours.stop()

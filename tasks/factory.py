@@ -13,7 +13,7 @@ from tasks import routing
 from tasks.context import WorkerContext
 from tasks.schedules import AlignedEvery
 
-TASK_MODULES = ("tasks.system", "tasks.metrics", "tasks.watch")
+TASK_MODULES = ("tasks.system", "tasks.metrics", "tasks.watch", "tasks.stacks")
 # Seconds after each mark: room for the last datapoints of the window to be committed.
 _TICK_OFFSET = 1.5
 
@@ -53,6 +53,8 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule={
             "metrics-retention": {"task": "metrics.prune", "schedule": 3600.0},
             "watch-retention": {"task": "watch.prune", "schedule": 3600.0},
+            # Resumes stack operations whose worker died mid-step.
+            "engine-sweep": {"task": "stacks.sweep", "schedule": 15.0},
             "watch-tick": {
                 "task": "watch.tick",
                 # Just after each 10-second mark, when a window has closed (tasks/schedules.py).

@@ -23,8 +23,10 @@ import requests
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
+from models.errors import DomainError
 from models.sessions import session_scope
-from models.watch import alarm_actions, alarm_history, evaluation, suppression
+from models.watch import alarm_actions, alarm_history, alarms, evaluation, suppression
+from models.watch.alarm_validation import validate_put_metric_alarm
 from models.watch.alarms import Deployment
 from tasks.factory import context_of
 from tasks.routing import WATCH_QUEUE
@@ -199,3 +201,35 @@ def prune(self) -> dict[str, int]:  # type: ignore[no-untyped-def]
         }
     log.info("alarm history retention applied", extra=removed)
     return removed
+
+
+# --- Alarms that stacks own (AWS::CloudWatch::Alarm), sent by the engine pool ------------
+
+
+@shared_task(name="watch.put_stack_alarm", bind=True, acks_late=True)
+def put_stack_alarm(self, tenant_id: str, stack_id: str, params: dict[str, Any]) -> dict:  # type: ignore[no-untyped-def]
+    """Create or replace an alarm for a stack; the engine polls this task's result.
+
+    Idempotent (PutMetricAlarm is an upsert), so acks_late is safe."""
+    try:
+        config = validate_put_metric_alarm(params)
+        with session_scope(context_of(self.app).watch_db) as session:
+            alarm = alarms.put_metric_alarm(
+                session, _deployment(self.app), tenant_id, config, _now()
+            )
+            alarm_id = alarm.id
+    except DomainError as exc:
+        log.info("stack alarm refused", extra={"stack_id": stack_id, "error": exc.message})
+        return {"error": exc.message}
+    self.app.send_task("watch.evaluate_alarms", args=[[alarm_id]], queue=WATCH_QUEUE)
+    return {"ok": True, "alarm_id": alarm_id}
+
+
+@shared_task(name="watch.delete_stack_alarms", bind=True, acks_late=True)
+def delete_stack_alarms(self, tenant_id: str, stack_id: str, names: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    try:
+        with session_scope(context_of(self.app).watch_db) as session:
+            alarms.delete_alarms(session, _deployment(self.app), tenant_id, names, _now())
+    except DomainError as exc:
+        return {"error": exc.message}
+    return {"ok": True}

@@ -114,8 +114,12 @@ def start_operation(
     template: dict[str, Any],
     parameters: dict[str, Any],
     now: datetime,
+    *,
+    visible: bool = True,
 ) -> StackOperation:
-    """Record an operation and take the stack's lock for it; 409 when another one runs."""
+    """Record an operation and take the stack's lock for it; 409 when another one runs.
+
+    `visible=False` (signals) holds the lock without changing the stack's status."""
     operation = StackOperation(
         stack_id=stack.id,
         action=action,
@@ -129,19 +133,21 @@ def start_operation(
     )
     session.add(operation)
     session.flush()
+    values: dict[str, Any] = {"lock_operation_id": operation.id}
+    if visible:
+        values.update(
+            action=action,
+            status="IN_PROGRESS",
+            status_reason=f"Stack {action} started",
+            updated_at=now if action != "CREATE" else None,
+        )
     taken = session.execute(
         update(Stack)
         .where(
             Stack.id == stack.id,
             or_(Stack.lock_operation_id.is_(None), Stack.lock_operation_id == operation.id),
         )
-        .values(
-            lock_operation_id=operation.id,
-            action=action,
-            status="IN_PROGRESS",
-            status_reason=f"Stack {action} started",
-            updated_at=now if action != "CREATE" else None,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
@@ -149,8 +155,16 @@ def start_operation(
             f"Stack {stack.name} already has an action ({stack.action}) in progress."
         )
     session.refresh(stack)
-    record_event(session, stack, None, action, "IN_PROGRESS", f"Stack {action} started", now)
+    if visible:
+        record_event(session, stack, None, action, "IN_PROGRESS", f"Stack {action} started", now)
     return operation
+
+
+def end_operation(
+    session: Session, stack: Stack, operation: StackOperation, status: str, reason: str
+) -> None:
+    operation.status, operation.reason, operation.claimed_until = status, reason, None
+    stack.lock_operation_id = None
 
 
 def record_event(

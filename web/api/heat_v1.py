@@ -1,7 +1,7 @@
 """The Heat-style orchestration REST API, /v1/<tenant_id>/... (python-heatclient's v1 paths).
 
-Stacks, resources, events, metadata and signals arrive with the orchestration issue; the API,
-its authentication and build_info stand now.
+Stacks, resources, events, metadata and signals live in web/api/stacks.py; the pre-signed
+signal URLs in web/api/signed_signals.py.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask_restx import Api, Namespace, Resource
 
 from config.version import heatwatch_version
 from tasks.routing import ENGINE_QUEUE
+from web.api import signed_signals, stacks
 from web.api.errors import HttpError
 from web.auth import require_tenant
 from web.context import web_context
@@ -28,6 +29,8 @@ api = Api(
 
 build_info_ns = Namespace("build_info", path="/<string:tenant_id>/build_info")
 api.add_namespace(build_info_ns)
+api.add_namespace(stacks.ns)
+api.add_namespace(signed_signals.ns)
 
 
 @build_info_ns.route("")

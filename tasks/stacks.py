@@ -1,0 +1,160 @@
+"""Engine pool tasks: stack operations as short, re-scheduled steps; signals; the sweep.
+
+- `stacks.run_operation(operation_id)`: one step (engine.run_step); unless the operation
+  ended, it sends itself again in a second. acks_late: a step killed with its worker is
+  redelivered, and steps are idempotent.
+- `stacks.signal(stack_id, resource, payload)`: a scaling policy's or HARestarter's signal,
+  run under the stack's lock as a SIGNAL operation; if the stack is busy it is retried.
+- `stacks.sweep` (beat, every 15 s): resumes operations whose steps stopped (lost message,
+  dead worker): the lock survives the worker that held it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from celery import shared_task
+from celery.result import AsyncResult
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from models.errors import DomainError, NotFoundError, OperationInProgressError
+from models.orchestration import engine, signing, stacks
+from models.orchestration.compute.driver import ComputeDriver, get_driver
+from models.orchestration.resources.autoscaling import CooldownError
+from models.orchestration.resources.registry import plugin_for
+from models.orchestration.tables import Resource, Stack
+from models.sessions import session_scope
+from tasks.factory import context_of
+from tasks.routing import ENGINE_QUEUE, WATCH_QUEUE
+
+log = logging.getLogger("heatwatch.engine")
+
+SIGNAL_RETRY_SECONDS = 5
+SIGNAL_MAX_RETRIES = 120  # ten minutes of a busy stack
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WorkerServices:
+    """EngineServices for a worker: the compute driver, the watch queue, the clock."""
+
+    def __init__(self, app: Any, session: Session, now: datetime) -> None:
+        self.app = app
+        self.session = session
+        self.now = now
+        self.settings: Settings = context_of(app).settings
+
+    @cached_property
+    def compute(self) -> ComputeDriver:
+        return get_driver(self.settings.compute_driver, self.settings)
+
+    def signal_url(self, stack: Stack, resource_name: str) -> str:
+        return signing.signal_url(
+            self.settings.heat_url, self.settings.secret_key, stack.tenant_id, stack.id,
+            resource_name,
+        )  # fmt: skip
+
+    def send_watch_task(self, name: str, args: list[Any]) -> str:
+        return str(self.app.send_task(name, args=args, queue=WATCH_QUEUE).id)
+
+    def task_outcome(self, task_id: str) -> tuple[bool, Any]:
+        result = AsyncResult(task_id, app=self.app)
+        if not result.ready():
+            return False, None
+        if result.failed():
+            return True, {"error": f"{type(result.result).__name__}: {result.result}"}
+        return True, result.result
+
+    def load_resource(self, stack: Stack, name: str) -> Resource | None:
+        try:
+            return stacks.find_resource(self.session, stack, name)
+        except NotFoundError:
+            return None
+
+
+@shared_task(
+    name="stacks.run_operation",
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=10,
+)
+def run_operation(self, operation_id: int) -> str:  # type: ignore[no-untyped-def]
+    now = _now()
+    with session_scope(context_of(self.app).orchestration_db) as session:
+        operation = engine.claim(session, operation_id, now)
+        if operation is None:
+            return "not claimed"  # finished, or another step holds it
+        outcome = engine.run_step(
+            session, operation, lambda _stack: WorkerServices(self.app, session, now), now
+        )
+    if not outcome.finished:
+        self.app.send_task(
+            "stacks.run_operation", args=[operation_id], queue=ENGINE_QUEUE,
+            countdown=outcome.next_step_in,
+        )  # fmt: skip
+        return "stepping"
+    return "finished"
+
+
+@shared_task(name="stacks.signal", bind=True, acks_late=True, ignore_result=True)
+def signal(self, stack_id: str, resource_name: str, payload: dict[str, Any]) -> str:  # type: ignore[no-untyped-def]
+    now = _now()
+    with session_scope(context_of(self.app).orchestration_db) as session:
+        stack = session.get(Stack, stack_id)
+        if stack is None or stack.deleted_at is not None:
+            return "no such stack"
+        try:
+            resource = stacks.find_resource(session, stack, resource_name)
+            operation = stacks.start_operation(
+                session, stack, "SIGNAL", stack.template, stack.parameters or {}, now,
+                visible=False,
+            )  # fmt: skip
+        except NotFoundError:
+            return "no such resource"
+        except OperationInProgressError:
+            session.rollback()
+            if self.request.retries >= SIGNAL_MAX_RETRIES:
+                log.warning("signal dropped: stack busy", extra={"stack_id": stack_id})
+                return "dropped"
+            raise self.retry(
+                countdown=SIGNAL_RETRY_SECONDS, max_retries=SIGNAL_MAX_RETRIES
+            ) from None
+        services = WorkerServices(self.app, session, now)
+        try:
+            converge = plugin_for(resource.type).signal(services, stack, resource, payload)
+        except DomainError as exc:
+            outcome = "ignored: " + exc.message
+            reason = (
+                exc.message if isinstance(exc, CooldownError) else f"Signal refused: {exc.message}"
+            )
+            stacks.record_event(session, stack, resource, "SIGNAL", "COMPLETE", reason, now)
+            stacks.end_operation(session, stack, operation, "COMPLETE", reason)
+            return outcome
+        stacks.record_event(
+            session, stack, resource, "SIGNAL", "COMPLETE", f"Signal: {payload or 'alarm'}", now
+        )
+        operation.parameters = {**(operation.parameters or {}), "__converge__": converge}
+        operation_id = operation.id
+    self.app.send_task("stacks.run_operation", args=[operation_id], queue=ENGINE_QUEUE)
+    return "signalled"
+
+
+@shared_task(name="stacks.sweep", bind=True, ignore_result=True)
+def sweep(self) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(context_of(self.app).orchestration_db) as session:
+        stale = engine.stale_operations(session, _now())
+    for operation_id in stale:
+        self.app.send_task("stacks.run_operation", args=[operation_id], queue=ENGINE_QUEUE)
+    if stale:
+        log.info("stalled stack operations resumed", extra={"operations": stale[:20]})
+    return len(stale)
