@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import signal
@@ -777,6 +778,10 @@ def report(results: dict, sizes: Sizes, args: argparse.Namespace, wall: float) -
     mode = "--quick" if args.quick else "full"
     print(f"heatwatch alarm benchmark ({mode}), {wall:.0f} s wall; "
           "heatwatch = honcho on the Procfile, own Redis, loopback only")  # fmt: skip
+    print(f"machine: {os.cpu_count()} CPUs; load average (1/5/15 min) at start "
+          f"{' '.join(f'{x:.2f}' for x in results['loadavg_start'])}, at end "
+          f"{' '.join(f'{x:.2f}' for x in results['loadavg_end'])} (other processes on the "
+          "machine count too)")  # fmt: skip
     put, describe = results.get("put"), results.get("describe")
     if put:
         print()
@@ -877,7 +882,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown --only sections: {sorted(unknown)}")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     begun = time.perf_counter()
-    results: dict[str, Any] = {"errors": {}}
+    results: dict[str, Any] = {"errors": {}, "loadavg_start": os.getloadavg()}
 
     def attempt(section: str, fn: Callable[[], None]) -> None:
         try:
@@ -918,6 +923,7 @@ def main(argv: list[str] | None = None) -> int:
         if "latency" in only:
             attempt("latency", lambda: run_latency(sizes, results))
     finally:
+        results["loadavg_end"] = os.getloadavg()
         report(results, sizes, args, time.perf_counter() - begun)
     return 1 if results["errors"] else 0
 

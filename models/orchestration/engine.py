@@ -122,6 +122,11 @@ def _converge_up(
     wanted = context.active_resources()
     graph = context.dependencies()
     rows = {r.name: r for r in stacks.current_resources(session, stack.id)}
+    # A resource starts only once its dependencies were complete at the start of this step,
+    # i.e. committed: what it is given (a handle's URL, say) must already be visible to the
+    # instance or service that uses it, which may call back before this step commits.
+    ready = {name for name, row in rows.items()
+             if row.status == "COMPLETE" and row.action in ("CREATE", "UPDATE")}  # fmt: skip
     all_done = True
     for name in context.creation_order():
         if name not in wanted:
@@ -135,13 +140,7 @@ def _converge_up(
             continue
         if row is not None and row.status == "FAILED":
             raise ResourceFailure(f"Resource {row.action} failed: {row.status_reason}")
-        deps_ready = all(
-            rows.get(dep) is not None
-            and rows[dep].status == "COMPLETE"
-            and rows[dep].action in ("CREATE", "UPDATE")
-            for dep in graph.get(name, ())
-            if dep in wanted
-        )
+        deps_ready = all(dep in ready for dep in graph.get(name, ()) if dep in wanted)
         if not deps_ready:
             all_done = False
             continue

@@ -172,7 +172,10 @@ class ScalingPolicy(ResourcePlugin):
         self, svc: EngineServices, stack: Stack, res: Resource, payload: dict[str, Any]
     ) -> list[str]:
         group_name = res.properties["AutoScalingGroupName"]
-        group = svc.load_resource(stack, group_name)
+        # The group's Ref is its physical name "<stack>-<logical name>"; accept either.
+        group = svc.load_resource(stack, group_name) or svc.load_resource(
+            stack, group_name.removeprefix(f"{stack.name}-")
+        )
         if group is None or group.type != AutoScalingGroup.type_name:
             raise InvalidInputError(f"AutoScalingGroup {group_name} not found")
         data = dict(res.data or {})

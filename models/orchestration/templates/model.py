@@ -23,13 +23,15 @@ TEMPLATE_VERSION = "2010-09-09"
 ParameterValue = str | tuple[str, ...]
 
 DeletionPolicy = Literal["Delete", "Retain"]
+# What a declared type is checked as: AWS-specific types are Strings, List<AWS::...> lists.
+BaseType = Literal["String", "Number", "CommaDelimitedList", "List<Number>"]
 
 
 @dataclass(frozen=True)
 class ParameterDef:
     name: str
     type: str  # as declared, e.g. "AWS::EC2::KeyPair::KeyName"
-    base_type: Literal["String", "Number", "CommaDelimitedList", "List<Number>"]
+    base_type: BaseType
     default: str | None = None
     allowed_values: tuple[str, ...] | None = None
     allowed_pattern: str | None = None

@@ -28,7 +28,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.orchestration.templates.errors import ParameterError, TemplateError
-from models.orchestration.templates.model import ParameterDef, ParameterValue, Template
+from models.orchestration.templates.model import (
+    BaseType,
+    ParameterDef,
+    ParameterValue,
+    Template,
+)
 
 MASK = "******"
 PSEUDO_PARAMETERS = frozenset(
@@ -61,7 +66,7 @@ _ATTRIBUTES = frozenset(
 )
 _STRING_ONLY = ("AllowedPattern", "MinLength", "MaxLength")
 _NUMBER_ONLY = ("MinValue", "MaxValue")
-_BASE_TYPES = {
+_BASE_TYPES: dict[str, BaseType] = {
     "String": "String",
     "Number": "Number",
     "CommaDelimitedList": "CommaDelimitedList",
@@ -95,7 +100,7 @@ def parse_parameter(name: str, body: Any) -> ParameterDef:
     definition = ParameterDef(
         name=name,
         type=declared,
-        base_type=base_type,  # type: ignore[arg-type]
+        base_type=base_type,
         allowed_values=_allowed_values(body, is_number, where),
         allowed_pattern=_pattern(body, where),
         min_length=_length(body, "MinLength", where),
@@ -127,7 +132,7 @@ def _camel(field_name: str) -> str:
     return "".join(word.capitalize() for word in field_name.split("_"))
 
 
-def _base_type(declared: str, where: str) -> str:
+def _base_type(declared: str, where: str) -> BaseType:
     if declared in _BASE_TYPES:
         return _BASE_TYPES[declared]
     inner = declared[5:-1] if declared.startswith("List<") and declared.endswith(">") else None

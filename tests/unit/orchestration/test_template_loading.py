@@ -33,7 +33,10 @@ def value_of(yaml_value: str) -> Any:
         ("!Join [',', [a, b]]", {"Fn::Join": [",", ["a", "b"]]}),
         ("!Sub 'x-${AWS::Region}'", {"Fn::Sub": "x-${AWS::Region}"}),
         ("!Sub ['${A}', {A: 1}]", {"Fn::Sub": ["${A}", {"A": 1}]}),
-        ("!If [IsProd, a, !Ref AWS::NoValue]", {"Fn::If": ["IsProd", "a", {"Ref": "AWS::NoValue"}]}),
+        (
+            "!If [IsProd, a, !Ref AWS::NoValue]",
+            {"Fn::If": ["IsProd", "a", {"Ref": "AWS::NoValue"}]},
+        ),
         ("!Select [0, !GetAZs '']", {"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
         ("!Split [',', 'a,b']", {"Fn::Split": [",", "a,b"]}),
         ("!FindInMap [M, k, v]", {"Fn::FindInMap": ["M", "k", "v"]}),
@@ -42,10 +45,14 @@ def value_of(yaml_value: str) -> Any:
         ("!Base64 hello", {"Fn::Base64": "hello"}),
         ("!Base64 {'Fn::Join': ['', [a]]}", {"Fn::Base64": {"Fn::Join": ["", ["a"]]}}),
         ("!Equals [a, b]", {"Fn::Equals": ["a", "b"]}),
-        ("!And [!Condition A, !Condition B]", {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]}),
-        ("!Or [!Condition A, !Not [!Condition B]]", {
-            "Fn::Or": [{"Condition": "A"}, {"Fn::Not": [{"Condition": "B"}]}]
-        }),
+        (
+            "!And [!Condition A, !Condition B]",
+            {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]},
+        ),
+        (
+            "!Or [!Condition A, !Not [!Condition B]]",
+            {"Fn::Or": [{"Condition": "A"}, {"Fn::Not": [{"Condition": "B"}]}]},
+        ),
         ("!Condition IsProd", {"Condition": "IsProd"}),
         ("!ImportValue Shared", {"Fn::ImportValue": "Shared"}),
     ],
@@ -73,7 +80,12 @@ V: !Base64
                     {
                         "Fn::Select": [
                             1,
-                            {"Fn::Split": [",", {"Fn::Join": [",", ["a", {"Fn::GetAtt": ["X", "Y"]}]]}]},
+                            {
+                                "Fn::Split": [
+                                    ",",
+                                    {"Fn::Join": [",", ["a", {"Fn::GetAtt": ["X", "Y"]}]]},
+                                ]
+                            },
                         ]
                     },
                 ],
