@@ -22,7 +22,8 @@ SIGNALLED = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Description": "An instance that signals its wait condition",
     "Parameters": {
-        "Flavor": {"Type": "String", "Default": "m1.small", "AllowedValues": ["m1.small", "m1.large"]},
+        "Flavor": {"Type": "String", "Default": "m1.small",
+                   "AllowedValues": ["m1.small", "m1.large"]},
         "Secret": {"Type": "String", "NoEcho": True, "Default": "hush"},
     },
     "Resources": {
@@ -136,7 +137,7 @@ def test_a_wait_condition_that_never_hears_back_times_out_and_rolls_back(heat) -
     stack_id = created["stack"]["id"]
     _wait_status(heat, stack_id, "ROLLBACK_COMPLETE")
     failed = [e for e in heat.events.list(stack_id) if e.resource_status == "CREATE_FAILED"]
-    assert [e.resource_name for e in failed][0] == "Wait"
+    assert failed[0].resource_name == "Wait"
     assert "timed out after 3 s" in failed[0].resource_status_reason
     assert heat.resources.list(stack_id) == []
 
