@@ -573,11 +573,8 @@ def evaluation_pass(target: Target, db: Database, app: Any, ctx: EvalContext, w:
         rewritten = session.scalar(
             select(func.count()).select_from(Alarm).where(Alarm.state_updated_at >= marked)
         )
-        states = dict(
-            session.execute(select(Alarm.state_value, func.count()).group_by(Alarm.state_value))
-            .tuples()
-            .all()
-        )
+        grouped = select(Alarm.state_value, func.count()).group_by(Alarm.state_value)
+        states = {state: count for state, count in session.execute(grouped)}
     time.sleep(3)  # let duplicate shard tasks of later ticks drain before reading the log
     summary = shard_summary(target.log_path, log_offset)
     result = {
