@@ -33,14 +33,22 @@ log = logging.getLogger("heatwatch.metrics")
     retry_backoff_max=30,
     max_retries=20,
 )
-def ingest_batch(self, tenant_id: str, batch_id: str, datums: list[list[Any]]) -> None:  # type: ignore[no-untyped-def]
+def ingest_batch(  # type: ignore[no-untyped-def]
+    self, tenant_id: str, batch_id: str, datums: list[list[Any]], source: str | None = None
+) -> None:
     with session_scope(context_of(self.app).watch_db) as session:
         stored = metrics.record_batch(
-            session, tenant_id, batch_id, [Datum.from_message(item) for item in datums]
-        )
+            session, tenant_id, batch_id, [Datum.from_message(item) for item in datums],
+            source=source,
+        )  # fmt: skip
     log.info(
         "batch ingested" if stored else "batch already stored",
-        extra={"batch_id": batch_id, "datapoints": len(datums), "tenant_id": tenant_id},
+        extra={
+            "batch_id": batch_id,
+            "datapoints": len(datums),
+            "tenant_id": tenant_id,
+            "source": source,
+        },
     )
 
 

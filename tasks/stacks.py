@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models.errors import DomainError, NotFoundError, OperationInProgressError
+from models.identity import instance_keys
+from models.identity.crypto import SecretBox
 from models.orchestration import engine, signing, stacks
 from models.orchestration.compute.driver import ComputeDriver, get_driver
 from models.orchestration.resources.autoscaling import CooldownError
@@ -72,6 +74,20 @@ class WorkerServices:
             return True, {"error": f"{type(result.result).__name__}: {result.result}"}
         return True, result.result
 
+    def issue_instance_key(self, stack: Stack, resource_name: str) -> tuple[str, str]:
+        context = context_of(self.app)
+        # Its own transaction in the identity store, committed at once: the instance may use
+        # the key before this step's orchestration transaction commits.
+        with session_scope(context.identity_db) as identity:
+            return instance_keys.issue_instance_key(
+                identity, SecretBox(self.settings.secret_key), stack.tenant_id, stack.id,
+                resource_name, self.now,
+            )  # fmt: skip
+
+    def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:
+        with session_scope(context_of(self.app).identity_db) as identity:
+            instance_keys.revoke_instance_keys(identity, stack.id, resource_names, self.now)
+
     def load_resource(self, stack: Stack, name: str) -> Resource | None:
         try:
             return stacks.find_resource(self.session, stack, name)
@@ -94,9 +110,12 @@ def run_operation(self, operation_id: int) -> str:  # type: ignore[no-untyped-de
         operation = engine.claim(session, operation_id, now)
         if operation is None:
             return "not claimed"  # finished, or another step holds it
-        outcome = engine.run_step(
-            session, operation, lambda _stack: WorkerServices(self.app, session, now), now
-        )
+        services = WorkerServices(self.app, session, now)
+        outcome = engine.run_step(session, operation, lambda _stack: services, now)
+        if outcome.finished and operation.action == "DELETE" and operation.status == "COMPLETE":
+            stack = session.get(Stack, operation.stack_id)
+            if stack is not None:
+                services.revoke_instance_keys(stack, None)  # every key of the stack, at once
     if not outcome.finished:
         self.app.send_task(
             "stacks.run_operation", args=[operation_id], queue=ENGINE_QUEUE,

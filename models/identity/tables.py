@@ -41,6 +41,10 @@ class AccessKey(IdentityBase):
     resource_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Rotation (models/identity/instance_keys.py): the key that replaces this one, and when
+    # this one stops working at the latest (the grace period) if the new one is never used.
+    replaced_by: Mapped[str | None] = mapped_column(String(32), index=True)
+    retire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tenant: Mapped[Tenant] = relationship(back_populates="access_keys")
 

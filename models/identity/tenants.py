@@ -13,7 +13,7 @@ import string
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -161,6 +161,17 @@ def lookup_access_key(
     key = session.get(AccessKey, access_key_id)
     if key is None or key.revoked_at is not None or not key.tenant.enabled:
         return None
+    now = utcnow()
+    if key.retire_at is not None and key.retire_at <= now:
+        return None  # rotated away and its grace period is over
+    if key.principal_kind != "tenant":
+        # The first use of a rotated instance key retires its predecessor (instance_keys.py).
+        session.execute(
+            update(AccessKey)
+            .where(AccessKey.replaced_by == key.access_key_id, AccessKey.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )  # the caller commits (web/aws/authentication.py)
     principal = Principal(
         tenant_id=key.tenant_id,
         tenant_name=key.tenant.name,

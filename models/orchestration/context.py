@@ -198,6 +198,12 @@ class ReadOnlyServices:
     def task_outcome(self, task_id: str) -> tuple[bool, Any]:
         raise RuntimeError("the API does not poll engine work")
 
+    def issue_instance_key(self, stack: Stack, resource_name: str) -> tuple[str, str]:
+        raise RuntimeError("the API issues no keys")
+
+    def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:
+        raise RuntimeError("the API revokes no keys")
+
     def load_resource(self, stack: Stack, name: str) -> Resource | None:
         if self.session is None:
             return None

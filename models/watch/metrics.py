@@ -67,7 +67,14 @@ class _Rollup:
         self.maximum = max(self.maximum, datum.maximum)
 
 
-def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequence[Datum]) -> bool:
+def record_batch(
+    session: Session,
+    tenant_id: str,
+    batch_id: str,
+    datums: Sequence[Datum],
+    *,
+    source: str | None = None,
+) -> bool:
     """Store one accepted PutMetricData batch exactly once; False if it was already stored.
 
     The batch id is claimed first with INSERT ... ON CONFLICT DO NOTHING. A redelivered batch
@@ -76,7 +83,7 @@ def record_batch(session: Session, tenant_id: str, batch_id: str, datums: Sequen
     """
     claim = (
         _insert(session, IngestedBatch.__table__)
-        .values(batch_id=batch_id, tenant_id=tenant_id, datapoint_count=len(datums))
+        .values(batch_id=batch_id, tenant_id=tenant_id, datapoint_count=len(datums), source=source)
         .on_conflict_do_nothing(index_elements=["batch_id"])
         .returning(IngestedBatch.__table__.c.batch_id)
     )

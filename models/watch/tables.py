@@ -106,6 +106,8 @@ class IngestedBatch(WatchBase):
     tenant_id: Mapped[str] = mapped_column(String(64))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     datapoint_count: Mapped[int] = mapped_column(Integer)
+    # Who sent the batch when it was not the tenant itself: "instance:<stack id>:<resource>".
+    source: Mapped[str | None] = mapped_column(String(320))
 
 
 class Alarm(WatchBase):

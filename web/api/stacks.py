@@ -18,12 +18,14 @@ import requests
 from flask import redirect, request
 from flask_restx import Namespace, Resource
 
+from models.identity import instance_keys
 from models.orchestration import presentation, signals, stacks
 from models.orchestration.context import validate_template
 from models.orchestration.tables import Stack
 from models.orchestration.templates import parse_template
 from tasks.routing import ENGINE_QUEUE
 from web.api.errors import HttpError
+from web.api.instance_auth import require_principal, require_same_stack
 from web.auth import require_tenant
 from web.context import web_context
 from web.sessions import db_session
@@ -303,18 +305,41 @@ class ResourceItem(Resource):
 @ns.route("/stacks/<string:stack_name>/<string:stack_id>/resources/<string:resource_name>/metadata")
 class ResourceMetadata(Resource):
     def get(self, tenant_id: str, stack_name: str, stack_id: str, resource_name: str) -> dict:
-        require_tenant(tenant_id)
+        """The resource's metadata: for the tenant, and for its own stack's instances."""
+        principal = require_principal(tenant_id)
         stack = _stack(tenant_id, stack_id)
+        require_same_stack(principal, stack)
         resource = stacks.find_resource(db_session("orchestration"), stack, resource_name)
         return {"metadata": resource.resource_metadata or {}}
+
+
+@ns.route(
+    "/stacks/<string:stack_name>/<string:stack_id>/resources/<string:resource_name>/credentials"
+)
+class ResourceCredentials(Resource):
+    def get(self, tenant_id: str, stack_name: str, stack_id: str, resource_name: str):  # type: ignore[no-untyped-def]
+        """A rotated key waiting for this instance (200), or nothing (204). Only the instance
+        itself may ask, signing with its current key (cfn-hup polls this)."""
+        principal = require_principal(tenant_id)
+        if principal.kind != "instance":
+            raise HttpError(403, "Only the instance's own key may fetch its credentials.")
+        stack = _stack(tenant_id, stack_id)
+        require_same_stack(principal, stack, resource_name)
+        waiting = instance_keys.pending_successor(
+            db_session("identity"), web_context().secret_box, principal.access_key_id or ""
+        )
+        if waiting is None:
+            return "", 204
+        return {"AccessKeyId": waiting[0], "SecretAccessKey": waiting[1]}, 200
 
 
 @ns.route("/stacks/<string:stack_name>/<string:stack_id>/resources/<string:resource_name>/signal")
 class ResourceSignal(Resource):
     def post(self, tenant_id: str, stack_name: str, stack_id: str, resource_name: str):  # type: ignore[no-untyped-def]
-        """Signal a resource with the caller's token (heatclient's resource-signal)."""
-        require_tenant(tenant_id)
+        """Signal a resource (heatclient's resource-signal, or an instance of the stack)."""
+        principal = require_principal(tenant_id)
         stack = _stack(tenant_id, stack_id)
+        require_same_stack(principal, stack)
         payload = request.get_json(silent=True) or {}
         signals.deliver_signal(
             db_session("orchestration"), stack, resource_name, payload, _now(), _enqueue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from models.identity.tenants import Principal, lookup_access_key
+from web.aws import errors
 from web.aws.request import AwsRequest
 from web.aws.sigv4 import verify_request
 from web.context import web_context
@@ -31,4 +32,20 @@ def authenticate(request: AwsRequest, form_params: Sequence[tuple[str, str]] = (
         regions={context.settings.region},
         form_params=form_params,
     )
+    db_session("identity").commit()  # a rotated key's first use retired its predecessor
     return found["principal"]
+
+
+# What keys narrower than a tenant's may do on the CloudWatch endpoint (issue 7): an
+# instance pushes its metrics, nothing else (no reading, no alarms).
+INSTANCE_OPERATIONS = frozenset({"PutMetricData"})
+
+
+def authorize(principal: Principal, operation: str) -> None:
+    if principal.kind == "tenant":
+        return
+    if operation not in INSTANCE_OPERATIONS:
+        raise errors.AccessDenied(
+            f"The credentials of {principal.kind} {principal.resource_name or ''} are not "
+            f"allowed to call {operation}."
+        )

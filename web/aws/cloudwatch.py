@@ -48,9 +48,18 @@ def put_metric_data(principal: Principal, params: dict[str, Any]) -> None:
     )
     # The request id names the batch: a redelivered ingest task finds it already stored.
     # send_task returns once the broker has the message, so a 200 means it is durable there.
+    # Who sent it is recorded with the batch: an instance key names its stack and resource.
+    source = None
+    if principal.kind != "tenant":
+        source = f"{principal.kind}:{principal.stack_id}:{principal.resource_name}"
     web_context().celery.send_task(
         "metrics.ingest_batch",
-        args=[principal.tenant_id, g.request_id, [datum.to_message() for datum in datums]],
+        args=[
+            principal.tenant_id,
+            g.request_id,
+            [datum.to_message() for datum in datums],
+            source,
+        ],
         queue=METRICS_QUEUE,
     )
     return None

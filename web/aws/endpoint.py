@@ -18,7 +18,7 @@ from flask import Blueprint, Response, g, request
 from config import logging as hw_logging
 from models.errors import DomainError
 from web.aws import alarms, cloudwatch, errors, resources
-from web.aws.authentication import authenticate
+from web.aws.authentication import authenticate, authorize
 from web.aws.domain_errors import map_domain_error
 from web.aws.protocols import PROTOCOLS, ParsedCall, detect_protocol
 from web.aws.request import AwsRequest
@@ -107,6 +107,7 @@ def _dispatch(protocol: str, aws_request: AwsRequest) -> tuple[ParsedCall, dict 
     call = codec.parse(aws_request)
     g.aws_call = call
     hw_logging.bind(operation=call.operation, protocol=protocol)
+    authorize(principal, call.operation)
     handler = HANDLERS.get(call.operation)
     if handler is None:
         raise _not_implemented(protocol, call.operation)

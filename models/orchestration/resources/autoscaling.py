@@ -77,6 +77,8 @@ class AutoScalingGroup(ResourcePlugin):
         return self.converge(svc, stack, res)
 
     def delete(self, svc: EngineServices, stack: Stack, res: Resource) -> None:
+        names = (res.data or {}).get("names", {})
+        svc.revoke_instance_keys(stack, list(names.values()))
         for server_id in (res.data or {}).get("members", []):
             svc.compute.delete(server_id)
 
@@ -94,29 +96,43 @@ class AutoScalingGroup(ResourcePlugin):
         """One quick pass towards the desired capacity; True once it is reached."""
         data = dict(res.data or {})
         members: list[str] = list(data.get("members", []))
+        names: dict[str, str] = dict(data.get("names", {}))  # server id -> member name
         desired: int = data.get("desired", 0)
         alive = []
         for server_id in members:
             state = svc.compute.status(server_id).state
             if state in ("ERROR", "DELETED"):
-                svc.compute.delete(server_id)  # lost: replace it below
+                self._remove(svc, stack, server_id, names)  # lost: replaced below
             else:
                 alive.append(server_id)
         while len(alive) > desired:
-            svc.compute.delete(alive.pop())
+            self._remove(svc, stack, alive.pop(), names)
         if len(alive) < desired:
             config = self._launch_configuration(svc, stack, res)
-            for number in range(len(alive), desired):
-                alive.append(
-                    boot(svc, stack, f"{res.name}-{number}", config.properties,
-                         config.resource_metadata)
-                )  # fmt: skip
+            serial = int(data.get("serial", 0))
+            for _ in range(len(alive), desired):
+                serial += 1
+                name = f"{res.name}-{serial}"  # never reused: each member has its own key
+                server_id = boot(svc, stack, name, config.properties, config.resource_metadata)
+                names[server_id] = name
+                alive.append(server_id)
+            data["serial"] = serial
         data["members"] = alive
+        data["names"] = names
         res.data = data
         try:
             return all(server_ready(svc, member) for member in alive)
         except ResourceFailure:
             return False  # replaced on the next pass
+
+    def _remove(
+        self, svc: EngineServices, stack: Stack, server_id: str, names: dict[str, str]
+    ) -> None:
+        """Delete a member; its key stops working at once."""
+        name = names.pop(server_id, None)
+        if name is not None:
+            svc.revoke_instance_keys(stack, [name])
+        svc.compute.delete(server_id)
 
     def _launch_configuration(self, svc: EngineServices, stack: Stack, res: Resource) -> Resource:
         name = res.properties["LaunchConfigurationName"]

@@ -44,6 +44,15 @@ class EngineServices(Protocol):
         """(finished, result or the error text)."""
         ...
 
+    def issue_instance_key(self, stack: Stack, resource_name: str) -> tuple[str, str]:
+        """A new access key for one instance: (id, secret). The secret goes only into that
+        instance's boot data; nothing else stores it in clear."""
+        ...
+
+    def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:
+        """Revoke the keys of those instances (None: every instance of the stack)."""
+        ...
+
     def load_resource(self, stack: Stack, name: str) -> Resource | None:
         """Another (current) resource of the same stack."""
         ...

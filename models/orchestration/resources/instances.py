@@ -3,7 +3,8 @@
 What an instance receives at boot, as a real one would through its config drive
 (`BootRequest.files`): `/etc/cfn/cfn-endpoints` (the heat and watch URLs, the stack and
 resource it is), `/var/lib/heat-cfntools/cfn-init-data` (its resource metadata, what cfn-init
-reads), and — with instance credentials (issue 7) — `/etc/cfn/cfn-credentials`, mode 0400.
+reads), and its own access key in `/etc/cfn/cfn-credentials`, mode 0400 (heat-cfntools'
+format), issued for this instance alone and revoked when it is deleted.
 """
 
 from __future__ import annotations
@@ -63,12 +64,19 @@ def boot_files(svc: EngineServices, stack: Stack, name: str, metadata: Any) -> d
 
 
 def boot(svc: EngineServices, stack: Stack, name: str, props: dict, metadata: Any) -> str:
+    """Boot an instance with its own access key in its boot data (mode 0400)."""
+    key_id, secret = svc.issue_instance_key(stack, name)
+    files = boot_files(svc, stack, name, metadata)
+    files["/etc/cfn/cfn-credentials"] = (
+        f"AWSAccessKeyId={key_id}\nAWSSecretKey={secret}\n".encode(),
+        0o400,
+    )
     request = BootRequest(
         name=f"{stack.name}-{name}"[:63],
         image_id=props.get("ImageId", ""),
         instance_type=props.get("InstanceType", "m1.small"),
         user_data=decode_user_data(props.get("UserData")),
-        files=boot_files(svc, stack, name, metadata),
+        files=files,
         metadata={"stack_id": stack.id, "resource_name": name},
     )
     return svc.compute.boot(request)
@@ -108,6 +116,7 @@ class Instance(ResourcePlugin):
         return True
 
     def delete(self, svc: EngineServices, stack: Stack, res: Resource) -> None:
+        svc.revoke_instance_keys(stack, [res.name])  # at once, before the instance stops
         if res.physical_id:
             svc.compute.delete(res.physical_id)
 
