@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from alembic import command
 
@@ -25,7 +26,7 @@ from config.settings import ConfigError, Settings, from_env
 from manage import devrun
 from models import migrate
 from models.errors import DomainError
-from models.identity import tenants
+from models.identity import instance_keys, tenants
 from models.identity.crypto import SecretBox, generate_key
 from models.sessions import Database, session_scope
 
@@ -108,6 +109,20 @@ def _tenant_set_enabled(enabled: bool):  # type: ignore[no-untyped-def]
     return run
 
 
+def _stack_rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
+    """Issue successors for the instance keys now; each instance's cfn-hup picks its new
+    key up from the credentials endpoint, and the old one retires on first use of the new."""
+    now = datetime.now(UTC)
+    database, box = _identity(settings)
+    with session_scope(database) as session:
+        keys = instance_keys.active_instance_keys(session, args.stack_id)
+        rotated = [
+            instance_keys.rotate_instance_key(session, box, key.access_key_id, now) for key in keys
+        ]
+    print(f"{sum(1 for r in rotated if r)} instance key(s) rotated")
+    return 0
+
+
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     migrate.upgrade_all(settings)
     print("identity, orchestration and watch databases are at their latest schema")
@@ -146,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
         toggle = tenant_cmds.add_parser(verb, help=f"{verb} a tenant (all its credentials)")
         toggle.add_argument("name")
         toggle.set_defaults(handler=_tenant_set_enabled(enabled))
+
+    stack = commands.add_parser("stack", help="stacks' instance credentials")
+    stack_cmds = stack.add_subparsers(dest="stack_command", required=True)
+    rotate = stack_cmds.add_parser(
+        "rotate-keys", help="rotate the instance keys of one stack (or of all stacks)"
+    )
+    rotate.add_argument("stack_id", nargs="?", help="a stack id; all stacks when left out")
+    rotate.set_defaults(handler=_stack_rotate_keys)
 
     db = commands.add_parser("db", help="database migrations")
     db_cmds = db.add_subparsers(dest="db_command", required=True)

@@ -55,6 +55,8 @@ def make_celery(settings: Settings) -> Celery:
             "watch-retention": {"task": "watch.prune", "schedule": 3600.0},
             # Resumes stack operations whose worker died mid-step.
             "engine-sweep": {"task": "stacks.sweep", "schedule": 15.0},
+            # Instance keys never expire on their own; they are replaced daily.
+            "instance-key-rotation": {"task": "stacks.rotate_keys", "schedule": 86400.0},
             "watch-tick": {
                 "task": "watch.tick",
                 # Just after each 10-second mark, when a window has closed (tasks/schedules.py).

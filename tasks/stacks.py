@@ -177,3 +177,24 @@ def sweep(self) -> int:  # type: ignore[no-untyped-def]
     if stale:
         log.info("stalled stack operations resumed", extra={"operations": stale[:20]})
     return len(stale)
+
+
+@shared_task(name="stacks.rotate_keys", bind=True, ignore_result=True)
+def rotate_keys(self, stack_id: str | None = None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Rotate every active instance key (of one stack, or all); retire expired old keys.
+
+    On beat's schedule (daily) and on demand (`heatwatch-admin stack rotate-keys`). Each new
+    key waits at the credentials endpoint for its instance's cfn-hup."""
+    now = _now()
+    context = context_of(self.app)
+    box = SecretBox(context.settings.secret_key)
+    with session_scope(context.identity_db) as identity:
+        retired = instance_keys.retire_expired(identity, now)
+        keys = instance_keys.active_instance_keys(identity, stack_id)
+        rotated = sum(
+            instance_keys.rotate_instance_key(identity, box, key.access_key_id, now) is not None
+            for key in keys
+        )
+    log.info("instance keys rotated", extra={"rotated": rotated, "retired": retired,
+                                             "stack_id": stack_id})  # fmt: skip
+    return {"rotated": rotated, "retired": retired}

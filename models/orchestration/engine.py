@@ -40,6 +40,7 @@ from models.orchestration.context import LiveStack
 from models.orchestration.resources.base import EngineServices, ResourceFailure
 from models.orchestration.resources.registry import plugin_for
 from models.orchestration.tables import Resource, Stack, StackOperation
+from models.orchestration.templates import ResourceDef
 
 log = logging.getLogger("heatwatch.engine")
 
@@ -148,7 +149,7 @@ def _converge_up(
             props = plugin.validate(name, context.resolve_properties(definition))
             row = row or _new_row(session, stack, name, definition.type, 0)
             rows[name] = row
-            _start(session, stack, row, "CREATE", props, definition, svc, now)
+            _start(session, stack, row, "CREATE", props, definition, context, svc, now)
             if not _poll(session, stack, row, svc, now):
                 all_done = False
             continue
@@ -171,7 +172,7 @@ def _converge_up(
         row.current = False
         replacement = _new_row(session, stack, name, definition.type, row.generation + 1)
         rows[name] = replacement
-        _start(session, stack, replacement, "CREATE", props, definition, svc, now)
+        _start(session, stack, replacement, "CREATE", props, definition, context, svc, now)
         all_done = all_done and _poll(session, stack, replacement, svc, now)
     if not all_done:
         return False
@@ -198,11 +199,14 @@ def _start(
     row: Resource,
     action: str,
     props: dict[str, Any],
-    definition: Any,
+    definition: ResourceDef,
+    context: LiveStack,
     svc: EngineServices,
     now: datetime,
 ) -> None:
     row.properties = props
+    # Before create: an instance receives its metadata in its boot data (cfn-init reads it).
+    row.resource_metadata = context.resolve_metadata(definition)
     row.action, row.status, row.status_reason = action, "IN_PROGRESS", "state changed"
     row.updated_at = now
     stacks.record_event(session, stack, row, action, "IN_PROGRESS", "state changed", now)
