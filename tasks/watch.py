@@ -42,7 +42,8 @@ def _now() -> datetime:
 
 
 def _deployment(app: Any) -> Deployment:
-    return Deployment(region=context_of(app).settings.region)
+    settings = context_of(app).settings
+    return Deployment(region=settings.region, scaling_url_prefix=f"{settings.heat_url}/v1/signal/")
 
 
 def send_effects(app: Any, action_ids: Iterable[int], parent_ids: Iterable[int]) -> None:

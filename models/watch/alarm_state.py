@@ -182,6 +182,16 @@ class StateWriter:
             )
         return rows
 
+    def repeat_actions(
+        self, alarm: Alarm, *, arn: str, targets: list[str], evaluation_time: datetime
+    ) -> None:
+        """Send these ALARM actions again for an alarm that stays in ALARM: what AWS does
+        for Auto Scaling policies each period (their cooldown limits the effect)."""
+        self._actions += action_rows(
+            alarm, arn=arn, region=self.region, old_state=alarm.state_value, now=self.now,
+            targets=targets, repeat=int(evaluation_time.timestamp()),
+        )  # fmt: skip
+
     def finish(self) -> tuple[list[int], list[int]]:
         """Write the collected effects; (action ids, composite alarm ids made due)."""
         if self._history:
@@ -250,8 +260,11 @@ def action_rows(
     now: datetime,
     not_before: datetime | None = None,
     held: str | None = None,
+    targets: list[str] | None = None,
+    repeat: int = 0,
 ) -> list[dict[str, Any]]:
-    """One outbox row per target of the new state; (alarm, version, target) is unique."""
+    """One outbox row per target of the new state; (alarm, version, target, repeat) is
+    unique, so the same transition can never be sent twice."""
     payload = notification(alarm, arn=arn, region=region, old_state=old_state)
     return [
         {
@@ -260,6 +273,7 @@ def action_rows(
             "alarm_name": alarm.name,
             "alarm_type": alarm.alarm_type,
             "transition_version": alarm.version,
+            "repeat": repeat,
             "target": target,
             "payload": payload,
             "status": "pending",
@@ -268,7 +282,7 @@ def action_rows(
             "created_at": now,
             "suppression": held,
         }
-        for target in action_targets(alarm, alarm.state_value)
+        for target in (targets if targets is not None else action_targets(alarm, alarm.state_value))
     ]
 
 

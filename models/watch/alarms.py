@@ -58,6 +58,12 @@ class Deployment:
     """What ARNs are made of: this deployment's region (the tenant is the account)."""
 
     region: str
+    # Alarm actions that start with this are the orchestration engine's scaling-policy
+    # URLs, repeated each period while the alarm stays in ALARM ("" = none).
+    scaling_url_prefix: str = ""
+
+    def is_scaling_action(self, target: str) -> bool:
+        return bool(self.scaling_url_prefix) and target.startswith(self.scaling_url_prefix)
 
     def arn_prefix(self, tenant_id: str) -> str:
         return f"arn:aws:cloudwatch:{self.region}:{tenant_id}:alarm:"

@@ -181,6 +181,7 @@ def _store(
     unchanged: list[dict[str, Any]] = []
     for alarm, evaluation_time, decision in decisions:
         schedule = (evaluation_time, next_due(alarm, evaluation_time))
+        _repeat_scaling_actions(writer, deployment, alarm, decision, evaluation_time)
         if decision is None or (
             decision.state == alarm.state_value and decision.reason == alarm.state_reason
         ):
@@ -201,6 +202,25 @@ def _store(
         # One executemany; the version guard makes it a no-op for an alarm changed meanwhile
         # (a PutMetricAlarm that asked for an immediate evaluation keeps its due time).
         writer.session.connection().execute(_RESCHEDULE, unchanged)
+
+
+def _repeat_scaling_actions(
+    writer: StateWriter,
+    deployment: Deployment,
+    alarm: Alarm,
+    decision: Decision | None,
+    evaluation_time: datetime,
+) -> None:
+    if decision is None or decision.state != "ALARM" or alarm.state_value != "ALARM":
+        return
+    if not alarm.actions_enabled:
+        return
+    targets = [t for t in alarm.alarm_actions or [] if deployment.is_scaling_action(t)]
+    if targets:
+        writer.repeat_actions(
+            alarm, arn=deployment.alarm_arn(alarm.tenant_id, alarm.name), targets=targets,
+            evaluation_time=evaluation_time,
+        )  # fmt: skip
 
 
 _ALARMS = Alarm.__table__  # Core, not the ORM's bulk update by primary key

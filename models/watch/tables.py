@@ -188,7 +188,7 @@ class AlarmHistoryItem(WatchBase):
 class AlarmAction(WatchBase):
     __tablename__ = "alarm_actions"
     __table_args__ = (
-        UniqueConstraint("alarm_id", "transition_version", "target"),
+        UniqueConstraint("alarm_id", "transition_version", "target", "repeat"),
         Index("ix_alarm_actions_status_due", "status", "not_before"),
     )
 
@@ -199,6 +199,9 @@ class AlarmAction(WatchBase):
     alarm_name: Mapped[str] = mapped_column(String(255))
     alarm_type: Mapped[str] = mapped_column(String(16))
     transition_version: Mapped[int] = mapped_column(Integer)
+    # 0 for the action of a transition; for the repeated scaling-policy actions of an alarm
+    # that stays in ALARM, the evaluation time (epoch seconds) that repeated it.
+    repeat: Mapped[int] = mapped_column(BigInteger, default=0)
     target: Mapped[str] = mapped_column(String(1024))
     payload: Mapped[Any] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")

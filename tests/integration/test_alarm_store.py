@@ -425,3 +425,20 @@ def test_a_metric_math_alarm_is_evaluated_on_its_returned_expression(watch_db) -
     assert "[60.0 (24/11/26 12:00:00)]" in alarm.state_reason
     data = json.loads(alarm.state_reason_data)
     assert "statistic" not in data  # math alarms carry neither statistic nor unit
+
+
+def test_scaling_policy_actions_repeat_each_period_while_in_alarm(watch_db) -> None:
+    scaling = alarms.Deployment(region="us-east-1", scaling_url_prefix="http://heat/v1/signal/")
+    policy, webhook = "http://heat/v1/signal/t1/s1/ScaleUp?signature=x", "http://hook/alarm"
+    put(watch_db, alarm_params(AlarmActions=[policy, webhook], OKActions=None))
+    sent = []
+    for minute in range(3):
+        push(watch_db, f"b{minute}", datum(90.0, T0 + timedelta(minutes=minute, seconds=10)))
+        with session_scope(watch_db) as session:
+            now = T0 + timedelta(minutes=minute + 1, seconds=1.5)
+            report = evaluation.evaluate_alarms(
+                session, scaling, evaluation.due_alarms(session, now), now
+            )
+            sent.append(sorted(session.get(AlarmAction, i).target for i in report.action_ids))
+    # The transition sends both; while ALARM holds, only the scaling policy is sent again.
+    assert sent == [sorted([policy, webhook]), [policy], [policy]]

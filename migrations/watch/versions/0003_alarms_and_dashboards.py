@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("alarm_name", sa.String(length=255), nullable=False),
         sa.Column("alarm_type", sa.String(length=16), nullable=False),
         sa.Column("transition_version", sa.Integer(), nullable=False),
+        sa.Column("repeat", sa.BigInteger(), nullable=False),
         sa.Column("target", sa.String(length=1024), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -45,7 +46,11 @@ def upgrade() -> None:
         sa.Column("suppression", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alarm_actions")),
         sa.UniqueConstraint(
-            "alarm_id", "transition_version", "target", name=op.f("uq_alarm_actions_alarm_id")
+            "alarm_id",
+            "transition_version",
+            "target",
+            "repeat",
+            name=op.f("uq_alarm_actions_alarm_id"),
         ),
     )
     with op.batch_alter_table("alarm_actions", schema=None) as batch_op:
