@@ -170,13 +170,18 @@ def signal(self, stack_id: str, resource_name: str, payload: dict[str, Any]) -> 
 
 @shared_task(name="stacks.sweep", bind=True, ignore_result=True)
 def sweep(self) -> int:  # type: ignore[no-untyped-def]
+    now = _now()
     with session_scope(context_of(self.app).orchestration_db) as session:
-        stale = engine.stale_operations(session, _now())
-    for operation_id in stale:
+        stale = engine.stale_operations(session, now)
+        healing = engine.start_healing(session, WorkerServices(self.app, session, now), now)
+    for operation_id in [*stale, *healing]:
         self.app.send_task("stacks.run_operation", args=[operation_id], queue=ENGINE_QUEUE)
-    if stale:
-        log.info("stalled stack operations resumed", extra={"operations": stale[:20]})
-    return len(stale)
+    if stale or healing:
+        log.info(
+            "stack operations resumed or healing started",
+            extra={"resumed": stale[:20], "healing": healing[:20]},
+        )
+    return len(stale) + len(healing)
 
 
 @shared_task(name="stacks.rotate_keys", bind=True, ignore_result=True)

@@ -83,6 +83,46 @@ def stale_operations(session: Session, now: datetime) -> list[int]:
     )
 
 
+def start_healing(session: Session, svc: EngineServices, now: datetime) -> list[int]:
+    """Autoscaling groups that lost members (an instance died or vanished) get a SIGNAL
+    operation that converges them back to their desired capacity; stacks that are busy are
+    left for a later sweep."""
+    groups = session.scalars(
+        select(Resource)
+        .join(Stack, Stack.id == Resource.stack_id)
+        .where(
+            Resource.type == "AWS::AutoScaling::AutoScalingGroup",
+            Resource.current.is_(True),
+            Resource.status == "COMPLETE",
+            Stack.deleted_at.is_(None),
+            Stack.lock_operation_id.is_(None),
+        )
+    )
+    started = []
+    for group in groups:
+        members = (group.data or {}).get("members", [])
+        lost = [m for m in members if svc.compute.status(m).state in ("ERROR", "DELETED",
+                                                                      "SHUTOFF")]  # fmt: skip
+        if not lost:
+            continue
+        stack = session.get(Stack, group.stack_id)
+        assert stack is not None
+        try:
+            operation = stacks.start_operation(
+                session, stack, "SIGNAL", stack.template, stack.parameters or {}, now,
+                visible=False,
+            )  # fmt: skip
+        except DomainError:
+            continue
+        operation.parameters = {**(operation.parameters or {}), "__converge__": [group.name]}
+        stacks.record_event(
+            session, stack, group, "HEAL", "IN_PROGRESS",
+            f"Replacing {len(lost)} lost instance(s)", now,
+        )  # fmt: skip
+        started.append(operation.id)
+    return started
+
+
 def run_step(
     session: Session,
     operation: StackOperation,

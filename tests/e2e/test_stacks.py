@@ -5,6 +5,7 @@ templates, and an autoscaling group driven by its policy's signed URL and by an 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import uuid
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import requests
 from heatclient import client as heat_client
 from heatclient import exc as heat_exc
 
+from models.orchestration.compute.local import LocalComputeDriver
 from tests.support import wait_for
 
 STACK_WAIT = 90.0
@@ -235,3 +237,39 @@ def test_an_alarm_in_the_watch_service_scales_the_group(heat, cw) -> None:  # ty
     heat.stacks.delete(stack_id)
     _wait_status(heat, stack_id, "DELETE_COMPLETE")
     assert cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"] == []
+
+
+def test_a_group_replaces_an_instance_that_died(heat, live_system) -> None:  # type: ignore[no-untyped-def]
+    created = heat.stacks.create(stack_name=_unique("healing"), template=SCALING)
+    stack_id = created["stack"]["id"]
+    _wait_status(heat, stack_id, "CREATE_COMPLETE")
+    driver = LocalComputeDriver(live_system.settings.data_dir / "instances")
+    group = heat.resources.get(stack_id, "Group")
+    before = {o["output_key"]: o["output_value"] for o in heat.stacks.get(stack_id).outputs}
+    assert before["Members"] == "127.0.0.1"
+    events_before = len(heat.events.list(stack_id, resource_name="Group"))
+    # Kill the member behind the engine's back, as a crashed VM would go.
+    path = live_system.settings.orchestration_database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        (data,) = db.execute(
+            "SELECT data FROM resources WHERE stack_id = ? AND name = 'Group'", (stack_id,)
+        ).fetchone()
+    (member,) = json.loads(data)["members"]
+    driver.delete(member)
+
+    def healed() -> bool:
+        events = heat.events.list(stack_id, resource_name="Group")
+        return len(events) > events_before and any(
+            e.resource_status == "HEAL_IN_PROGRESS" for e in events
+        )
+
+    wait_for(healed, timeout=60, interval=1, what="the sweep to notice the lost instance")
+    wait_for(lambda: _members(heat, stack_id) == 1, timeout=60, what="a replacement instance")
+    with sqlite3.connect(path) as db:
+        (data,) = db.execute(
+            "SELECT data FROM resources WHERE stack_id = ? AND name = 'Group'", (stack_id,)
+        ).fetchone()
+    assert json.loads(data)["members"] != [member]
+    assert group.resource_status == "CREATE_COMPLETE"
+    heat.stacks.delete(stack_id)
+    _wait_status(heat, stack_id, "DELETE_COMPLETE")

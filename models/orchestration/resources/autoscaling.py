@@ -101,7 +101,7 @@ class AutoScalingGroup(ResourcePlugin):
         alive = []
         for server_id in members:
             state = svc.compute.status(server_id).state
-            if state in ("ERROR", "DELETED"):
+            if state in ("ERROR", "DELETED", "SHUTOFF"):
                 self._remove(svc, stack, server_id, names)  # lost: replaced below
             else:
                 alive.append(server_id)
