@@ -122,7 +122,9 @@ def json_body(response: requests.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise ApiError(f"{what}: the server's answer is not JSON", status=response.status_code)
+        raise ApiError(
+            f"{what}: the server's answer is not JSON", status=response.status_code
+        ) from None
 
 
 def with_retries(
