@@ -120,6 +120,22 @@ def test_heatclient_drives_a_stack_through_its_whole_life(heat) -> None:  # type
         "CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_COMPLETE",
     ]  # fmt: skip
 
+    # PATCH (heatclient's --existing): only the given parameter changes.
+    heat.stacks.update(stack_id, existing=True, parameters={"Flavor": "m1.small"})
+    stack = _wait_status(heat, stack_id, "UPDATE_COMPLETE")
+    assert stack.parameters["Flavor"] == "m1.small"
+
+    # heatclient's resource-signal, with the tenant's token.
+    def signals() -> list:
+        return [e for e in heat.events.list(stack_id, resource_name="Handle")
+                if e.resource_status == "SIGNAL_COMPLETE"]  # fmt: skip
+
+    # (Each Flavor change replaced the Server, whose new instance signalled again.)
+    before = len(signals())
+    heat.resources.signal(stack_id, "Handle", data={"Status": "SUCCESS", "UniqueId": "2"})
+    assert len(signals()) == before + 1
+    assert "status:SUCCESS" in signals()[-1].resource_status_reason
+
     heat.stacks.delete(stack_id)
     _wait_status(heat, stack_id, "DELETE_COMPLETE")
     assert name not in [s.stack_name for s in heat.stacks.list()]
