@@ -151,6 +151,8 @@ def start_operation(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
+        session.delete(operation)  # never leave an orphan operation for the sweep to find
+        session.flush()
         raise OperationInProgressError(
             f"Stack {stack.name} already has an action ({stack.action}) in progress."
         )
