@@ -199,9 +199,13 @@ class ScalingPolicy(ResourcePlugin):
         last = data.get("last_adjusted_at")
         if last and svc.now < datetime.fromisoformat(last) + timedelta(seconds=cooldown):
             raise CooldownError(f"Policy {res.name} is in its cooldown ({cooldown} s) since {last}")
+        before = int((group.data or {}).get("desired", 0))
         target = AutoScalingGroup().resize(
             group, res.properties["AdjustmentType"], res.properties["ScalingAdjustment"]
         )
+        if target == before:
+            # At MinSize or MaxSize already: no scaling activity, so no cooldown starts.
+            raise CooldownError(f"Policy {res.name}: the group is already at {target}")
         data["last_adjusted_at"] = svc.now.isoformat()
         data["last_target"] = target
         res.data = data
@@ -209,7 +213,8 @@ class ScalingPolicy(ResourcePlugin):
 
 
 class CooldownError(InvalidInputError):
-    """A signal inside the policy's cooldown: recorded as an event, nothing changes."""
+    """A signal that changes nothing (inside the cooldown, or the group already at its
+    size limit): recorded as an event."""
 
 
 class HARestarter(ResourcePlugin):
