@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 from celery import shared_task
@@ -21,15 +20,14 @@ from celery.result import AsyncResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from config.settings import Settings
 from models.errors import DomainError, NotFoundError, OperationInProgressError
 from models.identity import instance_keys
 from models.identity.crypto import SecretBox
-from models.orchestration import engine, signing, stacks
-from models.orchestration.compute.driver import ComputeDriver, get_driver
+from models.orchestration import engine, stacks
+from models.orchestration.context import SettingsServices
 from models.orchestration.resources.autoscaling import CooldownError
 from models.orchestration.resources.registry import plugin_for
-from models.orchestration.tables import Resource, Stack
+from models.orchestration.tables import Stack
 from models.sessions import session_scope
 from tasks.factory import context_of
 from tasks.routing import ENGINE_QUEUE, WATCH_QUEUE
@@ -44,24 +42,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class WorkerServices:
-    """EngineServices for a worker: the compute driver, the watch queue, the clock."""
+class WorkerServices(SettingsServices):
+    """EngineServices for a worker: adds the watch queue and the identity store."""
 
     def __init__(self, app: Any, session: Session, now: datetime) -> None:
+        super().__init__(settings=context_of(app).settings, session=session, now=now)
         self.app = app
-        self.session = session
-        self.now = now
-        self.settings: Settings = context_of(app).settings
-
-    @cached_property
-    def compute(self) -> ComputeDriver:
-        return get_driver(self.settings.compute_driver, self.settings)
-
-    def signal_url(self, stack: Stack, resource_name: str) -> str:
-        return signing.signal_url(
-            self.settings.heat_url, self.settings.secret_key, stack.tenant_id, stack.id,
-            resource_name,
-        )  # fmt: skip
 
     def send_watch_task(self, name: str, args: list[Any]) -> str:
         return str(self.app.send_task(name, args=args, queue=WATCH_QUEUE).id)
@@ -87,12 +73,6 @@ class WorkerServices:
     def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:
         with session_scope(context_of(self.app).identity_db) as identity:
             instance_keys.revoke_instance_keys(identity, stack.id, resource_names, self.now)
-
-    def load_resource(self, stack: Stack, name: str) -> Resource | None:
-        try:
-            return stacks.find_resource(self.session, stack, name)
-        except NotFoundError:
-            return None
 
 
 @shared_task(

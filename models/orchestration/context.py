@@ -175,8 +175,9 @@ def validate_template(template: Template, parameters: Mapping[str, Any] | None) 
 
 
 @dataclass
-class ReadOnlyServices:
-    """EngineServices for reading a stack outside the engine (outputs, attributes)."""
+class SettingsServices:
+    """The part of EngineServices that needs only settings and the stack's session: the
+    compute driver, signed URLs, and reading sibling resources. Workers extend it."""
 
     settings: Settings
     session: Session | None = None
@@ -192,6 +193,19 @@ class ReadOnlyServices:
             resource_name,
         )  # fmt: skip
 
+    def load_resource(self, stack: Stack, name: str) -> Resource | None:
+        if self.session is None:
+            return None
+        try:
+            return stacks.find_resource(self.session, stack, name)
+        except NotFoundError:
+            return None
+
+
+@dataclass
+class ReadOnlyServices(SettingsServices):
+    """EngineServices for reading a stack outside the engine (outputs, attributes)."""
+
     def send_watch_task(self, name: str, args: list[Any]) -> str:
         raise RuntimeError("the API does not send engine work")
 
@@ -203,11 +217,3 @@ class ReadOnlyServices:
 
     def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:
         raise RuntimeError("the API revokes no keys")
-
-    def load_resource(self, stack: Stack, name: str) -> Resource | None:
-        if self.session is None:
-            return None
-        try:
-            return stacks.find_resource(self.session, stack, name)
-        except NotFoundError:
-            return None

@@ -11,8 +11,6 @@ Decisions on points the reference leaves open:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +19,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from models.errors import InvalidPageTokenError
+from models.watch import paging
 from models.watch.tables import Alarm, AlarmHistoryItem
 
 HISTORY_RETENTION = timedelta(days=30)
@@ -146,18 +145,15 @@ def state_document(value: str, reason: str, reason_data: str | None) -> dict[str
 
 
 def _encode_token(timestamp: datetime, item_id: int) -> str:
-    text = f"{_TOKEN_PREFIX}{timestamp.isoformat()}|{item_id}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
+    return paging.encode_token(_TOKEN_PREFIX, f"{timestamp.isoformat()}|{item_id}")
 
 
 def _decode_token(token: str) -> tuple[datetime, int]:
+    key = paging.decode_token(_TOKEN_PREFIX, token)
     try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-        if not text.startswith(_TOKEN_PREFIX):
-            raise ValueError(text)
-        moment, item_id = text.removeprefix(_TOKEN_PREFIX).split("|")
+        moment, item_id = key.split("|")
         return datetime.fromisoformat(moment), int(item_id)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+    except ValueError as exc:
         raise InvalidPageTokenError("The value of NextToken is not valid.") from exc
 
 

@@ -16,8 +16,6 @@ Decisions on points the reference leaves open:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,10 +28,9 @@ from sqlalchemy.orm import Session
 from models.errors import (
     ConflictError,
     ConstraintViolationError,
-    InvalidPageTokenError,
     NotFoundError,
 )
-from models.watch import alarm_history, tags
+from models.watch import alarm_history, paging, tags
 from models.watch.alarm_state import StoredState, store_state
 from models.watch.alarm_validation import (
     CompositeAlarmConfig,
@@ -225,17 +222,11 @@ def put_composite_alarm(
 
 
 def _encode_token(last_name: str) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{last_name}".encode()).decode()
+    return paging.encode_token(_TOKEN_PREFIX, last_name)
 
 
 def _decode_token(token: str) -> str:
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise InvalidPageTokenError("The value of NextToken is not valid.") from exc
-    if not text.startswith(_TOKEN_PREFIX):
-        raise InvalidPageTokenError("The value of NextToken is not valid.")
-    return text.removeprefix(_TOKEN_PREFIX)
+    return paging.decode_token(_TOKEN_PREFIX, token)
 
 
 def describe_alarms(

@@ -5,8 +5,6 @@ The body is stored byte for byte as given; validation is in dashboard_validation
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.errors import InvalidPageTokenError, NotFoundError
-from models.watch import tags
+from models.errors import NotFoundError
+from models.watch import paging, tags
 from models.watch.tables import Dashboard
 
 PAGE_SIZE = 1000
@@ -103,14 +101,8 @@ def delete_dashboards(session: Session, tenant_id: str, names: Sequence[str]) ->
 
 
 def _encode_token(last: str) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{last}".encode()).decode()
+    return paging.encode_token(_TOKEN_PREFIX, last)
 
 
 def _decode_token(token: str) -> str:
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise InvalidPageTokenError("The value of NextToken is not valid.") from exc
-    if not text.startswith(_TOKEN_PREFIX):
-        raise InvalidPageTokenError("The value of NextToken is not valid.")
-    return text.removeprefix(_TOKEN_PREFIX)
+    return paging.decode_token(_TOKEN_PREFIX, token)

@@ -6,8 +6,6 @@ batch record, the datapoints and the rollups land together or not at all.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -20,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.errors import InvalidPageTokenError, InvalidParameterError
+from models.watch import paging
 from models.watch.datums import Datum, Dimensions
 from models.watch.statistics import floor_time, storage_timestamp
 from models.watch.tables import Datapoint, IngestedBatch, Metric, MetricRollup
@@ -283,17 +282,14 @@ def fetch_rollups(
 
 
 def _encode_token(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{last_id}".encode()).decode()
+    return paging.encode_token(_TOKEN_PREFIX, str(last_id))
 
 
 def _decode_token(token: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-        if not text.startswith(_TOKEN_PREFIX):
-            raise ValueError(text)
-        return int(text.removeprefix(_TOKEN_PREFIX))
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise InvalidPageTokenError("The value of NextToken is not valid.") from exc
+    key = paging.decode_token(_TOKEN_PREFIX, token)
+    if not key.isdigit():
+        raise InvalidPageTokenError("The value of NextToken is not valid.")
+    return int(key)
 
 
 def _dimension_filter(session: Session, name: str, value: str | None) -> Any:
