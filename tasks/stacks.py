@@ -60,15 +60,20 @@ class WorkerServices(SettingsServices):
             return True, {"error": f"{type(result.result).__name__}: {result.result}"}
         return True, result.result
 
-    def issue_instance_key(self, stack: Stack, resource_name: str) -> tuple[str, str]:
+    def issue_instance_key(
+        self, stack: Stack, resource_name: str, kind: str = "instance"
+    ) -> tuple[str, str]:
         context = context_of(self.app)
         # Its own transaction in the identity store, committed at once: the instance may use
         # the key before this step's orchestration transaction commits.
         with session_scope(context.identity_db) as identity:
             return instance_keys.issue_instance_key(
                 identity, SecretBox(self.settings.secret_key), stack.tenant_id, stack.id,
-                resource_name, self.now,
+                resource_name, self.now, kind=kind,
             )  # fmt: skip
+
+    def secret_of(self, access_key_id: str) -> str | None:
+        return None  # the engine never needs a secret back; templates read it via the API
 
     def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:
         with session_scope(context_of(self.app).identity_db) as identity:

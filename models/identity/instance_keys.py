@@ -27,6 +27,8 @@ from models.identity.tables import AccessKey
 from models.identity.tenants import new_access_key_id, new_secret_access_key
 
 INSTANCE = "instance"
+STACK_USER = "stack_user"
+STACK_KINDS = (INSTANCE, STACK_USER)
 ROTATION_GRACE = timedelta(hours=24)
 
 
@@ -37,15 +39,16 @@ def issue_instance_key(
     stack_id: str,
     resource_name: str,
     now: datetime,
+    kind: str = INSTANCE,
 ) -> tuple[str, str]:
-    """A new key for one instance: (access key id, secret)."""
+    """A new key for one instance (or stack user): (access key id, secret)."""
     key_id, secret = new_access_key_id(), new_secret_access_key()
     session.add(
         AccessKey(
             access_key_id=key_id,
             tenant_id=tenant_id,
             secret_ciphertext=box.encrypt(secret),
-            principal_kind=INSTANCE,
+            principal_kind=kind,
             stack_id=stack_id,
             resource_name=resource_name,
             created_at=now,
@@ -63,7 +66,7 @@ def revoke_instance_keys(
         update(AccessKey)
         .where(
             AccessKey.stack_id == stack_id,
-            AccessKey.principal_kind == INSTANCE,
+            AccessKey.principal_kind.in_(STACK_KINDS),
             AccessKey.revoked_at.is_(None),
         )
         .values(revoked_at=now)
@@ -118,6 +121,16 @@ def pending_successor(
     if new is None or new.revoked_at is not None:
         return None
     return new.access_key_id, box.decrypt(new.secret_ciphertext)
+
+
+def stack_key_secret(
+    session: Session, box: SecretBox, stack_id: str, access_key_id: str
+) -> str | None:
+    """The secret of a key that belongs to this stack (for Fn::GetAtt SecretAccessKey)."""
+    key = session.get(AccessKey, access_key_id)
+    if key is None or key.stack_id != stack_id or key.revoked_at is not None:
+        return None
+    return box.decrypt(key.secret_ciphertext)
 
 
 def retire_expired(session: Session, now: datetime) -> int:

@@ -7,7 +7,7 @@ depends on, and the API resolves outputs, from the same code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -204,7 +204,15 @@ class SettingsServices:
 
 @dataclass
 class ReadOnlyServices(SettingsServices):
-    """EngineServices for reading a stack outside the engine (outputs, attributes)."""
+    """EngineServices for reading a stack outside the engine (outputs, attributes).
+
+    `secret_lookup` decrypts a stack key's secret for `Fn::GetAtt [Key, SecretAccessKey]`
+    in an output: the API passes it only when the stack's owner asks (stack show)."""
+
+    secret_lookup: Callable[[str], str | None] | None = None
+
+    def secret_of(self, access_key_id: str) -> str | None:
+        return self.secret_lookup(access_key_id) if self.secret_lookup else None
 
     def send_watch_task(self, name: str, args: list[Any]) -> str:
         raise RuntimeError("the API does not send engine work")
@@ -212,7 +220,9 @@ class ReadOnlyServices(SettingsServices):
     def task_outcome(self, task_id: str) -> tuple[bool, Any]:
         raise RuntimeError("the API does not poll engine work")
 
-    def issue_instance_key(self, stack: Stack, resource_name: str) -> tuple[str, str]:
+    def issue_instance_key(
+        self, stack: Stack, resource_name: str, kind: str = "instance"
+    ) -> tuple[str, str]:
         raise RuntimeError("the API issues no keys")
 
     def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:

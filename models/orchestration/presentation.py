@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -43,15 +44,26 @@ def stack_summary(stack: Stack, base: str) -> dict[str, Any]:
     }
 
 
-def live(session: Session, stack: Stack, settings: Settings) -> LiveStack:
-    services = ReadOnlyServices(settings=settings, session=session)
+SecretLookup = Callable[[str], str | None]
+
+
+def live(
+    session: Session, stack: Stack, settings: Settings, secret_lookup: SecretLookup | None = None
+) -> LiveStack:
+    services = ReadOnlyServices(settings=settings, session=session, secret_lookup=secret_lookup)
     return LiveStack(session, stack, services, stack.template, stack.parameters or {})
 
 
 def stack_detail(
-    session: Session, stack: Stack, base: str, settings: Settings, *, resolve_outputs: bool = True
+    session: Session,
+    stack: Stack,
+    base: str,
+    settings: Settings,
+    *,
+    resolve_outputs: bool = True,
+    secret_lookup: SecretLookup | None = None,
 ) -> dict[str, Any]:
-    context = live(session, stack, settings)
+    context = live(session, stack, settings, secret_lookup)
     detail = stack_summary(stack, base)
     detail.update(
         {
@@ -68,8 +80,10 @@ def stack_detail(
     return detail
 
 
-def outputs(session: Session, stack: Stack, settings: Settings) -> list[dict[str, Any]]:
-    return live(session, stack, settings).outputs()
+def outputs(
+    session: Session, stack: Stack, settings: Settings, secret_lookup: SecretLookup | None = None
+) -> list[dict[str, Any]]:
+    return live(session, stack, settings, secret_lookup).outputs()
 
 
 def resource_view(stack: Stack, resource: Resource, base: str) -> dict[str, Any]:

@@ -165,3 +165,47 @@ def test_an_instance_key_is_scoped_rotated_and_revoked(live_system, heat, model_
         for secret in secrets:
             assert secret not in answer
     heat.stacks.delete(other_id)
+
+
+def test_a_stack_user_key_is_shown_only_in_the_output_that_asks_for_it(
+    live_system, heat, model_root
+) -> None:  # type: ignore[no-untyped-def]
+    template = {
+        "Resources": {
+            "Agent": {"Type": "AWS::IAM::User"},
+            "AgentKey": {"Type": "AWS::IAM::AccessKey",
+                         "Properties": {"UserName": {"Ref": "Agent"}}},
+        },
+        "Outputs": {
+            "KeyId": {"Value": {"Ref": "AgentKey"}},
+            "Secret": {"Value": {"Fn::GetAtt": ["AgentKey", "SecretAccessKey"]}},
+        },
+    }  # fmt: skip
+    name = f"user-{uuid.uuid4().hex[:6]}"
+    stack_id = heat.stacks.create(stack_name=name, template=template)["stack"]["id"]
+    wait_for(lambda: heat.stacks.get(stack_id).stack_status == "CREATE_COMPLETE",
+             timeout=60, interval=0.5, what="the stack")  # fmt: skip
+    outputs = {o["output_key"]: o["output_value"] for o in heat.stacks.get(stack_id).outputs}
+    key = (outputs["KeyId"], outputs["Secret"])
+    assert key[0].startswith("AKIA")
+    assert len(key[1]) >= 30
+
+    cw = cloudwatch_client(live_system.watch_url, *key, protocol="json", data_root=model_root)
+    cw.put_metric_data(Namespace="E2E/User", MetricData=[{"MetricName": "Up", "Value": 1.0}])
+    with pytest.raises(ClientError) as refused:
+        cw.describe_alarms()
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+
+    # Only that output shows it: not the resources, events, or the stores.
+    shown = str([r.to_dict() for r in heat.resources.list(stack_id)])
+    shown += str([e.to_dict() for e in heat.events.list(stack_id)])
+    assert key[1] not in shown
+    for path in live_system.settings.data_dir.glob("*.db*"):
+        assert key[1].encode() not in path.read_bytes(), path.name
+
+    heat.stacks.delete(stack_id)
+    wait_for(lambda: heat.stacks.get(stack_id).stack_status == "DELETE_COMPLETE",
+             timeout=60, interval=0.5, what="the stack deleted")  # fmt: skip
+    with pytest.raises(ClientError) as revoked:
+        cw.put_metric_data(Namespace="E2E/User", MetricData=[{"MetricName": "Up", "Value": 1.0}])
+    assert revoked.value.response["Error"]["Code"] == "InvalidClientTokenId"

@@ -131,6 +131,17 @@ def _send_operation(operation_id: int) -> None:
     web_context().celery.send_task("stacks.run_operation", args=[operation_id], queue=ENGINE_QUEUE)
 
 
+def _secret_lookup(stack: Stack):  # type: ignore[no-untyped-def]
+    """For outputs that ask for a stack key's secret; only the owner's token gets here."""
+
+    def lookup(access_key_id: str) -> str | None:
+        return instance_keys.stack_key_secret(
+            db_session("identity"), web_context().secret_box, stack.id, access_key_id
+        )
+
+    return lookup
+
+
 def _stack(tenant_id: str, name_or_id: str) -> Stack:
     return stacks.find_stack(db_session("orchestration"), tenant_id, name_or_id)
 
@@ -262,7 +273,7 @@ class StackItem(Resource):
         resolve = _flag(request.args.get("resolve_outputs"), True)
         detail = presentation.stack_detail(
             db_session("orchestration"), stack, _base(), web_context().settings,
-            resolve_outputs=resolve,
+            resolve_outputs=resolve, secret_lookup=_secret_lookup(stack),
         )  # fmt: skip
         return {"stack": detail}
 
@@ -379,7 +390,9 @@ class StackOutputs(Resource):
     def get(self, tenant_id: str, stack_name: str, stack_id: str) -> dict:
         require_tenant(tenant_id)
         stack = _stack(tenant_id, stack_id)
-        outputs = presentation.outputs(db_session("orchestration"), stack, web_context().settings)
+        outputs = presentation.outputs(
+            db_session("orchestration"), stack, web_context().settings, _secret_lookup(stack)
+        )
         return {"outputs": [{k: o[k] for k in ("output_key", "description")} for o in outputs]}
 
 

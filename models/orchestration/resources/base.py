@@ -44,9 +44,15 @@ class EngineServices(Protocol):
         """(finished, result or the error text)."""
         ...
 
-    def issue_instance_key(self, stack: Stack, resource_name: str) -> tuple[str, str]:
-        """A new access key for one instance: (id, secret). The secret goes only into that
-        instance's boot data; nothing else stores it in clear."""
+    def issue_instance_key(
+        self, stack: Stack, resource_name: str, kind: str = "instance"
+    ) -> tuple[str, str]:
+        """A new access key for one instance (or stack user): (id, secret). The secret goes
+        only into that instance's boot data; nothing else stores it in clear."""
+        ...
+
+    def secret_of(self, access_key_id: str) -> str | None:
+        """The secret of one of this stack's keys, decrypted for a template that asked."""
         ...
 
     def revoke_instance_keys(self, stack: Stack, resource_names: list[str] | None) -> None:

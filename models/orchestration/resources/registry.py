@@ -10,6 +10,7 @@ from models.orchestration.resources.autoscaling import (
 )
 from models.orchestration.resources.base import ResourcePlugin
 from models.orchestration.resources.cloudwatch import CloudWatchAlarm
+from models.orchestration.resources.iam import AccessKey, User
 from models.orchestration.resources.instances import Instance, LaunchConfiguration
 from models.orchestration.resources.waitconditions import (
     NoneResource,
@@ -20,6 +21,7 @@ from models.orchestration.resources.waitconditions import (
 PLUGINS: dict[str, ResourcePlugin] = {
     plugin.type_name: plugin
     for plugin in (
+        AccessKey(),
         AutoScalingGroup(),
         CloudWatchAlarm(),
         HARestarter(),
@@ -27,6 +29,7 @@ PLUGINS: dict[str, ResourcePlugin] = {
         LaunchConfiguration(),
         NoneResource(),
         ScalingPolicy(),
+        User(),
         WaitCondition(),
         WaitConditionHandle(),
     )
