@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, request
 
 from config import logging as hw_logging
 from models.errors import DomainError
-from web.aws import alarms, cloudwatch, errors, resources
+from web.aws import alarms, cloudwatch, errors, resources, widget_images
 from web.aws.authentication import authenticate, authorize
 from web.aws.domain_errors import map_domain_error
 from web.aws.protocols import PROTOCOLS, ParsedCall, detect_protocol
@@ -25,7 +25,12 @@ from web.aws.request import AwsRequest
 
 log = logging.getLogger("heatwatch.aws")
 
-HANDLERS = {**cloudwatch.HANDLERS, **alarms.HANDLERS, **resources.HANDLERS}
+HANDLERS = {
+    **cloudwatch.HANDLERS,
+    **alarms.HANDLERS,
+    **resources.HANDLERS,
+    **widget_images.HANDLERS,
+}
 
 blueprint = Blueprint("cloudwatch", __name__)
 
