@@ -40,7 +40,7 @@ from models.orchestration.context import LiveStack
 from models.orchestration.resources.base import EngineServices, ResourceFailure
 from models.orchestration.resources.registry import plugin_for
 from models.orchestration.tables import Resource, Stack, StackOperation
-from models.orchestration.templates import ResourceDef
+from models.orchestration.templates import ResourceDef, deletion_order
 
 log = logging.getLogger("heatwatch.engine")
 
@@ -302,6 +302,10 @@ def _delete_rows(
 ) -> bool:
     """Delete `rows`, dependents first; True once they are all gone."""
     remaining = {r.name for r in rows}
+    # Dependents first within this very step: a resource whose dependents finished deleting
+    # earlier in the loop can start now, so a stack of quick deletes goes in one step.
+    order = {name: index for index, name in enumerate(deletion_order(graph))}
+    rows = sorted(rows, key=lambda r: order.get(r.name, -1))
     for row in rows:
         if row.action == "DELETE" and row.status == "IN_PROGRESS":
             if _poll(session, stack, row, svc, now):

@@ -50,9 +50,15 @@ def stack_status(stack: Stack) -> str:
     return f"{stack.action}_{stack.status}"
 
 
-def find_stack(session: Session, tenant_id: str, name_or_id: str) -> Stack:
-    """A live stack by id or by name (Heat accepts either in every path)."""
+def find_stack(
+    session: Session, tenant_id: str, name_or_id: str, *, live_only: bool = False
+) -> Stack:
+    """A stack by id or by name (Heat accepts either in every path). By name only live
+    stacks are found; by id a deleted stack can still be shown (DELETE_COMPLETE), but with
+    `live_only` (updates, deletes, signals) it is 404, as in Heat."""
     stack = session.get(Stack, name_or_id)
+    if stack is not None and live_only and stack.deleted_at is not None:
+        stack = None
     if stack is None or stack.tenant_id != tenant_id:
         stack = session.scalar(
             select(Stack)

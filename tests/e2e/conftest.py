@@ -11,6 +11,7 @@ import pytest
 from config.settings import Settings
 from models import migrate
 from models.identity import tenants
+from models.orchestration.compute.local import LocalComputeDriver
 from tests.conftest import build_settings
 from tests.e2e.cloudwatch_clients import PROTOCOLS, cloudwatch_client
 from tests.support import (
@@ -79,7 +80,18 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSystem
         yield system
     finally:
         stop_group(honcho)
+        _delete_instances(data_dir / "instances")
         wait_for(lambda: not _port_open(ports["redis"]), timeout=20, what="redis to stop")
+
+
+def _delete_instances(base: Path) -> None:
+    """Local instances outlive the engine that booted them (like VMs): end them all."""
+    if not base.is_dir():
+        return
+    driver = LocalComputeDriver(base)
+    for entry in base.iterdir():
+        if entry.is_dir():
+            driver.delete(entry.name)
 
 
 def _port_open(port: int) -> bool:

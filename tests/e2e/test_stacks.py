@@ -139,6 +139,11 @@ def test_heatclient_drives_a_stack_through_its_whole_life(heat) -> None:  # type
     heat.stacks.delete(stack_id)
     _wait_status(heat, stack_id, "DELETE_COMPLETE")
     assert name not in [s.stack_name for s in heat.stacks.list()]
+    # A deleted stack can still be shown by id, but not changed or deleted again.
+    with pytest.raises(heat_exc.HTTPNotFound):
+        heat.stacks.delete(stack_id)
+    with pytest.raises(heat_exc.HTTPNotFound):
+        heat.stacks.update(stack_id, template=SIGNALLED)
 
 
 def test_a_wait_condition_that_never_hears_back_times_out_and_rolls_back(heat) -> None:  # type: ignore[no-untyped-def]

@@ -204,7 +204,7 @@ def _update(tenant_id: str, name_or_id: str, *, patch: bool) -> tuple[dict, int]
     require_tenant(tenant_id)
     body = _body()
     session = db_session("orchestration")
-    stack = stacks.find_stack(session, tenant_id, name_or_id)
+    stack = stacks.find_stack(session, tenant_id, name_or_id, live_only=True)
     if patch:
         parameters = {**(stack.parameters or {}), **_parameters(body)}
         for name in body.get("clear_parameters") or []:
@@ -233,7 +233,7 @@ def _update(tenant_id: str, name_or_id: str, *, patch: bool) -> tuple[dict, int]
 def _delete(tenant_id: str, name_or_id: str) -> tuple[str, int]:
     require_tenant(tenant_id)
     session = db_session("orchestration")
-    stack = stacks.find_stack(session, tenant_id, name_or_id)
+    stack = stacks.find_stack(session, tenant_id, name_or_id, live_only=True)
     operation = stacks.start_operation(
         session, stack, "DELETE", stack.template, stack.parameters or {}, _now()
     )
