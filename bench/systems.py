@@ -39,6 +39,8 @@ class Target:
     # heatwatch only: the Settings its processes run with and the bench tenant's id.
     settings: Any = None
     tenant_id: str = ""
+    heat_url: str = ""  # heatwatch only: the heat API's base URL
+    auth_token: str = ""  # heatwatch only: the bench tenant's token (heatclient)
 
     def stop(self) -> None:
         while self._cleanups:
@@ -58,6 +60,8 @@ def start_heatwatch(
     log_level: str = "WARNING",
     extra_env: dict[str, str] | None = None,
     before_start: Callable[[Any, Any], None] | None = None,
+    engine_concurrency: int = 1,
+    log_path: Path | None = None,
 ) -> Target:
     """heatwatch on `backend` ("sqlite" or "postgres"), its own Redis, on free ports.
 
@@ -127,14 +131,14 @@ def start_heatwatch(
             "FLOWER_PORT": str(ports["flower"]),
             "HEAT_API_WORKERS": "1",
             "WATCH_API_WORKERS": "2",
-            "ENGINE_CONCURRENCY": "1",
+            "ENGINE_CONCURRENCY": str(engine_concurrency),
             "METRICS_CONCURRENCY": str(metrics_concurrency),
             "WATCH_CONCURRENCY": str(watch_concurrency),
             "WATCH_SHARDS": str(settings.watch_shards),
             "LOG_LEVEL": log_level,
             **(extra_env or {}),
         }
-        log_path = Path(tempfile.gettempdir()) / f"heatwatch-bench-{backend}-honcho.log"
+        log_path = log_path or Path(tempfile.gettempdir()) / f"heatwatch-bench-{backend}-honcho.log"
         honcho = start_procfile(env, log_path)
         target._cleanups.append(lambda: stop_group(honcho))
         target.log_path = log_path
@@ -146,6 +150,8 @@ def start_heatwatch(
         target.secret_access_key = tenant.secret_access_key
         target.settings = settings
         target.tenant_id = tenant.tenant_id
+        target.heat_url = f"http://127.0.0.1:{ports['heat']}"
+        target.auth_token = tenant.auth_token
         return target
     except BaseException:
         target.stop()
