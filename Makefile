@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e bench bench-alarms lint fmt clean
+.PHONY: help install run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e bench bench-alarms bench-stacks lint fmt clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: $(STAMP) ## benchmarks side by side with moto_server (prints figures; not
 bench-alarms: $(STAMP) ## the watch engine's benchmark: alarm API vs moto, evaluation rate, latency
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) -m bench.alarms $(BENCH_ARGS)
+
+bench-stacks: $(STAMP) ## the engine's benchmark: 100 stacks of 10 resources at once
+	$(PY) -m bench.stacks $(BENCH_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
