@@ -81,6 +81,30 @@ class StateWriter:
         self._actions: list[dict[str, Any]] = []
         self._transitioned: dict[str, set[str]] = {}  # tenant -> names
 
+    def rewrite_reasons(self, rows: list[tuple[Alarm, str, str | None, tuple]]) -> None:
+        """Store new reasons of alarms whose StateValue stays: (alarm, reason, reason data,
+        schedule). No effect hangs on these writes, so they go as one version-guarded
+        executemany; an alarm changed meanwhile simply keeps the other writer's state."""
+        if not rows:
+            return
+        params = []
+        for alarm, reason, reason_data, (last, following) in rows:
+            params.append(
+                {
+                    "b_id": alarm.id,
+                    "b_version": alarm.version,
+                    "b_state": alarm.state_value,
+                    "b_reason": reason,
+                    "b_reason_data": reason_data,
+                    "b_now": self.now,
+                    "b_transitioned_at": alarm.state_transitioned_at,
+                    "b_new_version": alarm.version + 1,
+                    "b_last_evaluated_at": last,
+                    "b_next_evaluation_at": following,
+                }
+            )
+        self.session.connection().execute(_COMPARE_AND_SET, params)
+
     def write(
         self,
         alarm: Alarm,

@@ -179,6 +179,7 @@ def _store(
     report: EvaluationReport,
 ) -> None:
     unchanged: list[dict[str, Any]] = []
+    reasons: list[tuple[Alarm, str, str | None, tuple]] = []
     for alarm, evaluation_time, decision in decisions:
         schedule = (evaluation_time, next_due(alarm, evaluation_time))
         _repeat_scaling_actions(writer, deployment, alarm, decision, evaluation_time)
@@ -186,6 +187,11 @@ def _store(
             decision.state == alarm.state_value and decision.reason == alarm.state_reason
         ):
             unchanged.append(_reschedule_params(alarm, schedule))
+            continue
+        if decision.state == alarm.state_value:
+            # Same state, new reason (its datapoints moved on): stored in bulk below.
+            reasons.append((alarm, decision.reason, decision.reason_data, schedule))
+            report.stored += 1
             continue
         _count(
             report,
@@ -198,6 +204,7 @@ def _store(
                 schedule=schedule,
             ),
         )
+    writer.rewrite_reasons(reasons)
     if unchanged:
         # One executemany; the version guard makes it a no-op for an alarm changed meanwhile
         # (a PutMetricAlarm that asked for an immediate evaluation keeps its due time).
