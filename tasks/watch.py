@@ -120,6 +120,26 @@ def evaluate_alarms(self, alarm_ids: list[int]) -> dict[str, int]:  # type: igno
     return summary
 
 
+@shared_task(
+    name="watch.evaluate_changed",
+    bind=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def evaluate_changed(self) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """New and changed alarms, evaluated right away (PutMetricAlarm asks for this)."""
+    now = _now()
+    with session_scope(context_of(self.app).watch_db) as session:
+        due = evaluation.changed_alarms(session, now)
+        report = evaluation.evaluate_alarms(session, _deployment(self.app), due, now)
+    send_effects(self.app, report.action_ids, report.parent_ids)
+    summary = _summary(report)
+    log.info("new and changed alarms evaluated", extra=summary)
+    return summary
+
+
 def _summary(report: evaluation.EvaluationReport) -> dict[str, int]:
     return {
         "evaluated": report.evaluated,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import redis
 from celery import Celery
 from flask import Flask, current_app
 
@@ -24,6 +26,11 @@ class WebContext:
     def __post_init__(self) -> None:
         self.celery = make_celery(self.settings)
         self.secret_box = SecretBox(self.settings.secret_key)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        """The Redis at REDIS_URL, for small shared markers (connections made lazily)."""
+        return redis.Redis.from_url(self.settings.redis_url, socket_timeout=2)
 
     def dispose(self) -> None:
         for database in self.databases.values():

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from models.errors import DomainError
@@ -113,6 +113,15 @@ def due_alarms(
         query = query.where(Alarm.id % shards == shard)
     if alarm_ids is not None:
         query = query.where(Alarm.id.in_(list(alarm_ids)))
+    return list(session.scalars(query.order_by(Alarm.id)))
+
+
+def changed_alarms(session: Session, now: datetime) -> list[Alarm]:
+    """Due alarms never evaluated, or changed since their last evaluation (PutMetricAlarm)."""
+    query = select(Alarm).where(
+        Alarm.next_evaluation_at <= now,
+        or_(Alarm.last_evaluated_at.is_(None), Alarm.config_updated_at >= Alarm.last_evaluated_at),
+    )
     return list(session.scalars(query.order_by(Alarm.id)))
 
 
