@@ -62,6 +62,7 @@ POOL_SIZES = (4, 2, 1)  # W, in the order they run (the pool starts at 4 and shr
 EVAL_NAMESPACE = "Bench/Eval"
 ALARMS_PER_METRIC = 10
 DATA_MINUTES = 10  # per-minute history seeded for every metric
+DATA_AHEAD = 10  # minutes of data written past each pass's start (windows read only < E)
 RUN_TIMEOUT = 900.0  # seconds for one evaluation pass over every alarm
 SETTLE_TIMEOUT = 300.0  # seconds for freshly created alarms to be evaluated once
 POLL = 0.2  # seconds between DescribeAlarms polls (latency)
@@ -471,6 +472,25 @@ def wait_workers_ready(target: Target, settle: float = 5.0) -> None:
     time.sleep(settle)
 
 
+def wait_watch_idle(app: Any, timeout: float = 120.0) -> bool:
+    """Until the watch worker runs no task and holds none reserved; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = app.control.inspect(timeout=3)
+        active, reserved = inspect.active(), inspect.reserved()
+        busy = [
+            task
+            for found in (active, reserved)
+            for node, tasks in (found or {}).items()
+            if node.startswith("watch@")
+            for task in tasks
+        ]
+        if active is not None and reserved is not None and not busy:
+            return True
+        time.sleep(1)
+    return False
+
+
 def resize_watch_pool(app: Any, want: int) -> None:
     node, have, _ = watch_pool(app)
     if want < have:
@@ -529,8 +549,10 @@ def evaluation_pass(target: Target, db: Database, app: Any, ctx: EvalContext, w:
     start_at = _minute(_now()) + timedelta(minutes=1)
     if previous_minute is not None and start_at <= previous_minute + timedelta(minutes=1):
         start_at = previous_minute + timedelta(minutes=1)
-    # Data up to the newest window [E-60, E) of this pass (written before it starts).
-    wanted = start_at - timedelta(minutes=1)
+    # Data for every window of this pass (written before it starts): up to DATA_AHEAD minutes
+    # past its start, so that a pass running over several minutes never runs out of data (an
+    # alarm that lost its data would leave ALARM: another workload than the one measured).
+    wanted = start_at + timedelta(minutes=DATA_AHEAD)
     if wanted > ctx.data_until:
         minutes = []
         minute = ctx.data_until + timedelta(minutes=1)
@@ -570,12 +592,18 @@ def evaluation_pass(target: Target, db: Database, app: Any, ctx: EvalContext, w:
     ended = _now()
     with session_scope(db) as session:
         session.execute(update(Alarm).values(next_evaluation_at=PARK))
+    # Shard tasks still running (duplicates of later ticks) may reschedule alarms they read
+    # before the park: let them finish, then park again, so nothing runs between passes.
+    drained = wait_watch_idle(app)
+    with session_scope(db) as session:
+        session.execute(update(Alarm).values(next_evaluation_at=PARK))
         rewritten = session.scalar(
             select(func.count()).select_from(Alarm).where(Alarm.state_updated_at >= marked)
         )
         grouped = select(Alarm.state_value, func.count()).group_by(Alarm.state_value)
         states = {state: count for state, count in session.execute(grouped)}
-    time.sleep(3)  # let duplicate shard tasks of later ticks drain before reading the log
+    if not drained:
+        log("    WARNING: watch tasks still running 120 s after the pass; carrying on")
     summary = shard_summary(target.log_path, log_offset)
     result = {
         "label": label, "alarms": ctx.alarms, "workers": w, "seconds": elapsed,
@@ -595,8 +623,12 @@ def evaluation_pass(target: Target, db: Database, app: Any, ctx: EvalContext, w:
 def run_throughput(backend: str, k: int, results: list) -> None:
     log(f"throughput: {k:,} alarms on {backend}")
     context: dict[str, Any] = {}
+    # Its own log file: the shard summaries are read from it, and nothing else may write there.
+    log_path = Path(tempfile.gettempdir()) / f"heatwatch-bench-alarms-{backend}-{k}-honcho.log"
     target = start_heatwatch(backend, watch_concurrency=max(POOL_SIZES), watch_shards=WATCH_SHARDS,
-                             log_level="INFO", before_start=seeder(k, context))  # fmt: skip
+                             log_level="INFO", before_start=seeder(k, context),
+                             log_path=log_path)  # fmt: skip
+    log(f"  honcho log: {log_path}")
     app = make_celery(target.settings)
     db = Database(target.settings.watch_database_url, "watch")
     try:
@@ -807,20 +839,23 @@ def report(results: dict, sizes: Sizes, args: argparse.Namespace, wall: float) -
                 ["runs (s)", " ".join(f"{x:.2f}" for x in describe["ours_runs"]),
                  " ".join(f"{x:.2f}" for x in describe.get("moto_runs", [])), ""]]  # fmt: skip
         table(rows)
+        print("   heatwatch/moto: below 1 means heatwatch pages through them faster")
     runs = results.get("throughput") or []
     if runs:
         print()
         print(f"3. Evaluation throughput: K alarms, 10 per metric (K/10 metrics), Period 60, "
               f"statistics {'/'.join(dict.fromkeys(STATS))}, N=1 or N=3 (M=2), half ALARM half "
               f"OK; per-minute data (5 values per datum) for the last {DATA_MINUTES} minutes, "
-              f"topped up before each pass (metrics.record_batch)")  # fmt: skip
+              f"topped up before each pass through {DATA_AHEAD} minutes past its start "
+              "(metrics.record_batch)")  # fmt: skip
         print("   alarms bulk-inserted into the watch DB (rows checked identical to "
               "alarms.put_metric_alarm's in a scratch DB); one `watch` worker started with "
               f"WATCH_CONCURRENCY={max(POOL_SIZES)}, resized with pool_shrink; "
               f"WATCH_SHARDS={WATCH_SHARDS}; beat running")  # fmt: skip
         print("   a pass: UPDATE alarms SET next_evaluation_at=now, last_evaluated_at=NULL just "
               "after a minute mark, send watch.tick, time until no last_evaluated_at is NULL; "
-              "'first pass' = INSUFFICIENT_DATA -> OK/ALARM")  # fmt: skip
+              "'first pass' = INSUFFICIENT_DATA -> OK/ALARM; alarms parked (not due) between "
+              "passes")  # fmt: skip
         rows = [["backend", "K", "pass", "W", "seconds", "alarms/s", "per process",
                  "rewritten", "shard tasks (empty)", "lost races", "expired"]]  # fmt: skip
         for r in runs:
@@ -889,40 +924,53 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  {section} FAILED: {results['errors'][section]}")
 
     try:
-        if only & {"put", "describe"}:
-
-            def api_sections() -> None:
-                moto = None if args.no_moto else start_moto()
-                try:
-                    log("starting heatwatch on sqlite")
-                    ours = start_heatwatch("sqlite")
-                    try:
-                        wait_workers_ready(ours)
-                        run_put_describe(ours, moto, sizes, "describe" in only, results)
-                    finally:
-                        ours.stop()
-                finally:
-                    if moto is not None:
-                        moto.stop()
-
-            attempt("put/describe", api_sections)
-        if "throughput" in only:
-            results["throughput"] = []
-            log("checking that bulk-inserted alarm rows equal put_metric_alarm's")
-            attempt("throughput-check", check_bulk_rows_match_service)
-            if "throughput-check" not in results["errors"]:
-                for backend in backends:
-                    for k in sizes.throughput:
-                        attempt(
-                            f"throughput {backend} {k}",
-                            lambda b=backend, k=k: run_throughput(b, k, results["throughput"]),
-                        )
-        if "latency" in only:
-            attempt("latency", lambda: run_latency(sizes, results))
+        run_sections(args, sizes, only, backends, results, attempt)
+    except BaseException as exc:  # SIGTERM, Ctrl-C: say so in the report, then stop
+        results["errors"]["interrupted"] = f"{type(exc).__name__}: {exc}"
+        raise
     finally:
         results["loadavg_end"] = os.getloadavg()
         report(results, sizes, args, time.perf_counter() - begun)
     return 1 if results["errors"] else 0
+
+
+Attempt = Callable[[str, Callable[[], None]], None]
+
+
+def run_sections(
+    args: argparse.Namespace, sizes: Sizes, only: set[str], backends: list[str], results: dict,
+    attempt: Attempt,
+) -> None:  # fmt: skip
+    if only & {"put", "describe"}:
+
+        def api_sections() -> None:
+            moto = None if args.no_moto else start_moto()
+            try:
+                log("starting heatwatch on sqlite")
+                ours = start_heatwatch("sqlite")
+                try:
+                    wait_workers_ready(ours)
+                    run_put_describe(ours, moto, sizes, "describe" in only, results)
+                finally:
+                    ours.stop()
+            finally:
+                if moto is not None:
+                    moto.stop()
+
+        attempt("put/describe", api_sections)
+    if "throughput" in only:
+        results["throughput"] = []
+        log("checking that bulk-inserted alarm rows equal put_metric_alarm's")
+        attempt("throughput-check", check_bulk_rows_match_service)
+        if "throughput-check" not in results["errors"]:
+            for backend in backends:
+                for k in sizes.throughput:
+                    attempt(
+                        f"throughput {backend} {k}",
+                        lambda b=backend, k=k: run_throughput(b, k, results["throughput"]),
+                    )
+    if "latency" in only:
+        attempt("latency", lambda: run_latency(sizes, results))
 
 
 if __name__ == "__main__":
