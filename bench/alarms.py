@@ -67,6 +67,7 @@ RUN_TIMEOUT = 900.0  # seconds for one evaluation pass over every alarm
 SETTLE_TIMEOUT = 300.0  # seconds for freshly created alarms to be evaluated once
 POLL = 0.2  # seconds between DescribeAlarms polls (latency)
 PARK = datetime(2999, 1, 1, tzinfo=UTC)  # next_evaluation_at of alarms between runs
+BUMP = Alarm.version + 1
 
 
 @dataclass(frozen=True)
@@ -568,7 +569,11 @@ def evaluation_pass(target: Target, db: Database, app: Any, ctx: EvalContext, w:
         time.sleep(pause)
     log_offset = target.log_path.stat().st_size if target.log_path else 0
     with session_scope(db) as session:
-        session.execute(update(Alarm).values(next_evaluation_at=_now(), last_evaluated_at=None))
+        # The version bump (the alarms' compare-and-set token) makes any evaluation still in
+        # flight from before store nothing: this pass starts clean.
+        session.execute(
+            update(Alarm).values(next_evaluation_at=_now(), last_evaluated_at=None, version=BUMP)
+        )
     marked = _now()
     started = time.perf_counter()
     app.send_task("watch.tick", queue=WATCH_QUEUE)
@@ -590,13 +595,13 @@ def evaluation_pass(target: Target, db: Database, app: Any, ctx: EvalContext, w:
         time.sleep(0.25)
     elapsed = time.perf_counter() - started
     ended = _now()
+    # Park the alarms. Shard tasks still running (duplicates sent by later ticks) read them
+    # before the park: the version bump makes their writes lose the compare-and-set instead
+    # of rescheduling them. Then let those tasks finish, so nothing runs between passes.
     with session_scope(db) as session:
-        session.execute(update(Alarm).values(next_evaluation_at=PARK))
-    # Shard tasks still running (duplicates of later ticks) may reschedule alarms they read
-    # before the park: let them finish, then park again, so nothing runs between passes.
+        session.execute(update(Alarm).values(next_evaluation_at=PARK, version=BUMP))
     drained = wait_watch_idle(app)
     with session_scope(db) as session:
-        session.execute(update(Alarm).values(next_evaluation_at=PARK))
         rewritten = session.scalar(
             select(func.count()).select_from(Alarm).where(Alarm.state_updated_at >= marked)
         )
