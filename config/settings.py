@@ -43,6 +43,9 @@ class Settings:
     # Beat's periodic watch tick; the tick fans evaluation out into shards (issue 4).
     watch_tick_seconds: float = 10.0
     watch_shards: int = 16
+    # How long a tick holds back a shard it sent, unless its evaluation ends first (then the
+    # lease is released); a worker killed mid-shard delays that shard by at most this.
+    watch_shard_lease_seconds: float = 30.0
     # Redis re-delivers an unacked task after this; every task must finish well within it.
     broker_visibility_timeout: int = 3600
     log_level: str = "INFO"
@@ -135,6 +138,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         flower_port=_get(env, "FLOWER_PORT", _positive(int), 5555),
         watch_tick_seconds=_get(env, "WATCH_TICK_SECONDS", _positive(float), 10.0),
         watch_shards=_get(env, "WATCH_SHARDS", _positive(int), 16),
+        watch_shard_lease_seconds=_get(env, "WATCH_SHARD_LEASE_SECONDS", _positive(float), 30.0),
         broker_visibility_timeout=_get(env, "BROKER_VISIBILITY_TIMEOUT", _positive(int), 3600),
         log_level=_get(env, "LOG_LEVEL", _log_level, "INFO"),
         log_format=_get(env, "LOG_FORMAT", _log_format, "json"),

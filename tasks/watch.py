@@ -2,7 +2,8 @@
 
 - `watch.tick` only fans out: it asks which shards (alarm id modulo WATCH_SHARDS) hold due
   alarms and sends one `watch.evaluate_shard` per shard, so adding watch workers adds
-  evaluation capacity. It also re-offers actions a crash left in the outbox.
+  evaluation capacity. A shard still being evaluated is not sent again (a lease in Redis,
+  tasks/shard_leases.py). It also re-offers actions a crash left in the outbox.
 - `watch.evaluate_shard` evaluates that shard's due alarms in one transaction. It is not
   acks_late: an evaluation lost with its worker leaves the alarms due, and the next tick
   sends them again (aodh's rule: the next cycle is the retry). Duplicates (two beats, a
@@ -28,6 +29,7 @@ from models.sessions import session_scope
 from models.watch import alarm_actions, alarm_history, alarms, evaluation, suppression
 from models.watch.alarm_validation import validate_put_metric_alarm
 from models.watch.alarms import Deployment
+from tasks import shard_leases
 from tasks.factory import context_of
 from tasks.routing import WATCH_QUEUE
 
@@ -58,28 +60,37 @@ def send_effects(app: Any, action_ids: Iterable[int], parent_ids: Iterable[int])
 @shared_task(name="watch.tick", bind=True, ignore_result=True)
 def tick(self) -> dict[str, object]:  # type: ignore[no-untyped-def]
     tick_at = _now()
-    shards = context_of(self.app).settings.watch_shards
-    with session_scope(context_of(self.app).watch_db) as session:
+    context = context_of(self.app)
+    shards = context.settings.watch_shards
+    with session_scope(context.watch_db) as session:
         due = evaluation.due_shards(session, tick_at, shards)
         stale = alarm_actions.stale_actions(session, tick_at)
+    sent = 0
     for shard in due:
+        lease = shard_leases.acquire(
+            context.redis, shard, shards, context.settings.watch_shard_lease_seconds
+        )
+        if lease is None:
+            continue  # still being evaluated: its alarms stay due for the next tick
         self.app.send_task(
             "watch.evaluate_shard",
-            args=[shard, shards, tick_at.isoformat()],
+            args=[shard, shards, tick_at.isoformat(), lease],
             queue=WATCH_QUEUE,
             # A shard message older than a minute is superseded by later ticks.
             expires=60,
         )
+        sent += 1
     send_effects(self.app, stale, ())
     log.info(
         "watch tick",
         extra={
             "tick_at": tick_at.isoformat(),
-            "shards_enqueued": len(due),
+            "shards_due": len(due),
+            "shards_enqueued": sent,
             "actions_reoffered": len(stale),
         },
     )
-    return {"tick_at": tick_at.isoformat(), "shards_enqueued": len(due)}
+    return {"tick_at": tick_at.isoformat(), "shards_enqueued": sent}
 
 
 @shared_task(
@@ -90,11 +101,18 @@ def tick(self) -> dict[str, object]:  # type: ignore[no-untyped-def]
     retry_backoff=True,
     max_retries=3,
 )
-def evaluate_shard(self, shard: int, shards: int, tick_at: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def evaluate_shard(  # type: ignore[no-untyped-def]
+    self, shard: int, shards: int, tick_at: str, lease: str | None = None
+) -> dict[str, int]:
     due_by = datetime.fromisoformat(tick_at)
-    with session_scope(context_of(self.app).watch_db) as session:
-        alarms = evaluation.due_alarms(session, due_by, shard=shard, shards=shards)
-        report = evaluation.evaluate_alarms(session, _deployment(self.app), alarms, _now())
+    context = context_of(self.app)
+    try:
+        with session_scope(context.watch_db) as session:
+            alarms = evaluation.due_alarms(session, due_by, shard=shard, shards=shards)
+            report = evaluation.evaluate_alarms(session, _deployment(self.app), alarms, _now())
+    finally:
+        if lease is not None:
+            shard_leases.release(context.redis, shard, shards, lease)
     send_effects(self.app, report.action_ids, report.parent_ids)
     summary = _summary(report)
     log.info("shard evaluated", extra={"shard": shard, **summary})

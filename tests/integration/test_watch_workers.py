@@ -149,6 +149,7 @@ def test_a_watch_worker_killed_mid_shard_leaves_the_work_to_the_next_tick(
 ) -> None:
     settings = replace(watch_settings, watch_shards=1)  # one big shard, so it takes a while
     workers.env["WATCH_SHARDS"] = "1"
+    workers.env["WATCH_SHARD_LEASE_SECONDS"] = "4"  # the killed worker's lease lapses soon
     alarm_count = 6000
     seed(watch_db, alarm_count, [])
     celery = make_celery(settings)
@@ -159,16 +160,25 @@ def test_a_watch_worker_killed_mid_shard_leaves_the_work_to_the_next_tick(
         timeout=60, interval=0.05, what="the shard to reach the worker",
     )  # fmt: skip
     time.sleep(0.5)
+    with redis.Redis.from_url(settings.redis_url) as client:
+        leases = client.keys("heatwatch:watch:shard-lease:*")
+    assert len(leases) == 1, "the tick holds the shard it sent until the evaluation ends"
     workers.stop("watch-worker", sig=signal.SIGKILL)
     before = counts(watch_db)
     assert before["in_alarm"] == 0, "the shard finished before the kill; enlarge it"
     assert before["state_updates"] == 0  # the killed transaction left nothing behind
 
     workers.celery_worker("watch")
-    celery.send_task("watch.tick", queue="watch")  # the next tick finds the alarms still due
+
+    def tick_and_check() -> bool:
+        # Ticks skip the shard while the dead worker's lease lasts; a tick after it lapses
+        # finds the alarms still due and sends the shard again.
+        celery.send_task("watch.tick", queue="watch")
+        return counts(watch_db)["in_alarm"] == alarm_count
+
     wait_for(
-        lambda: counts(watch_db)["in_alarm"] == alarm_count,
-        timeout=120, interval=0.5, what="every alarm to reach ALARM after the restart",
+        tick_and_check, timeout=120, interval=1.0,
+        what="every alarm to reach ALARM after the restart",
     )  # fmt: skip
     celery.send_task("watch.tick", queue="watch")  # a later tick must not transition again
     time.sleep(3)
