@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -152,6 +153,27 @@ def start_heatwatch(
         target.tenant_id = tenant.tenant_id
         target.heat_url = f"http://127.0.0.1:{ports['heat']}"
         target.auth_token = tenant.auth_token
+        return target
+    except BaseException:
+        target.stop()
+        raise
+
+
+def start_null_endpoint() -> Target:
+    """bench/null_endpoint.py on a free port: the clients' own ceiling (it does no work)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.null_endpoint", str(port)],
+        cwd=Path(__file__).resolve().parent.parent, start_new_session=True,
+    )  # fmt: skip
+    target = Target(name="null endpoint", endpoint=f"http://127.0.0.1:{port}",
+                    access_key_id="null", secret_access_key="null")  # fmt: skip
+    target._cleanups.append(lambda: stop_group(process))
+    try:
+        import requests
+
+        wait_for(lambda: requests.get(target.endpoint, timeout=2).status_code == 200,
+                 timeout=30, what="the null endpoint")  # fmt: skip
         return target
     except BaseException:
         target.stop()
