@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e bench bench-alarms bench-stacks lint fmt clean
+.PHONY: help install install-browser run run-heat-api run-watch-api run-worker run-beat test test-unit test-integration test-e2e bench bench-alarms bench-stacks lint fmt clean
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,6 +19,14 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install pinned dependencies
+
+# The console's browser test drives Debian's Chromium (Playwright never downloads one).
+install-browser: ## install Debian's chromium and chromium-driver (apt) unless present
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; else \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get install -y -q chromium chromium-driver || \
+	  { $$sudo apt-get update -q && $$sudo apt-get install -y -q chromium chromium-driver; }; \
+	fi
 
 run: $(STAMP) ## the whole system under honcho (APIs, workers, beat, flower, local Redis if needed)
 	$(BIN)/heatwatch-admin dev bootstrap

@@ -3,7 +3,7 @@
     gunicorn -b 127.0.0.1:8003 "web.watch_app:create_watch_app()"
 
 The CloudWatch endpoint answers on `/` (and `/v1/`, and the CBOR operation paths); the
-OpenStack-style REST API answers on `/v1/<tenant_id>/...` beside it (web/api/watch_v1.py),
+OpenStack-style REST API answers on `/v1/<tenant_id>/...` beside it (web/api/watch/),
 with its OpenAPI document at `/openapi.json` and Swagger UI at `/docs`.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 from flask import Flask
 
 from config.settings import Settings, from_env
-from web.api import watch_v1
+from web import console
+from web.api import watch as watch_api
 from web.aws import endpoint as cloudwatch_endpoint
 from web.common import create_base_app
 
@@ -28,5 +29,6 @@ def create_watch_app(settings: Settings | None = None) -> Flask:
         },
     )
     app.register_blueprint(cloudwatch_endpoint.blueprint)
-    watch_v1.init_app(app)
+    watch_api.init_app(app)
+    console.init_app(app)
     return app

@@ -7,18 +7,25 @@ Decisions on points the reference leaves open:
   `originalUpdatedFields` holding the previous values of the members that changed) and
   `deletedAlarm`, summaries `Alarm "<name>" updated` / `deleted`.
 - StartDate and EndDate are both inclusive; items sort by timestamp, then by insertion order.
+- An alarm's states over a time range (`state_spans`, for its graph) are read back from its
+  StateUpdate items, since its latest creation: history outlives an alarm, so an earlier
+  alarm of the same name must not lend it its states. Only the items' timestamps and
+  summaries are read (their data may be cut at 4 KB); a range with more than
+  MAX_STATE_CHANGES transitions is refused rather than read.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from models.errors import InvalidPageTokenError
+from models.errors import InvalidPageTokenError, InvalidParameterError
 from models.watch import paging
 from models.watch.tables import Alarm, AlarmHistoryItem
 
@@ -26,6 +33,8 @@ HISTORY_RETENTION = timedelta(days=30)
 ITEM_TYPES = ("ConfigurationUpdate", "StateUpdate", "Action")
 SCAN_BY = ("TimestampDescending", "TimestampAscending")
 _TOKEN_PREFIX = "h1:"
+MAX_STATE_CHANGES = 10_000
+_STATE_SUMMARY = re.compile(r"Alarm updated from (\w+) to (\w+)")
 
 
 def java_date(moment: datetime) -> str:
@@ -120,6 +129,7 @@ def record_configuration(
     """kind: Create | Update | Delete."""
     document = alarm_document(alarm, arn)
     key = {"Create": "createdAlarm", "Update": "updatedAlarm", "Delete": "deletedAlarm"}[kind]
+    # "version" then "type" first: _CREATED finds the Create items by this prefix of the text.
     data: dict[str, Any] = {"version": "1.0", "type": kind, key: document}
     if kind == "Update" and original is not None:
         data["originalUpdatedFields"] = {
@@ -131,6 +141,12 @@ def record_configuration(
 
 def state_summary(old_state: str, new_state: str) -> str:
     return f"Alarm updated from {old_state} to {new_state}"
+
+
+def parse_state_summary(summary: str) -> tuple[str, str] | None:
+    """(old state, new state) of a StateUpdate item's summary, None if it is not one."""
+    match = _STATE_SUMMARY.fullmatch(summary)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def state_document(value: str, reason: str, reason_data: str | None) -> dict[str, Any]:
@@ -207,6 +223,109 @@ def describe_history(
         last = items[max_records - 1]
         return items[:max_records], _encode_token(last.timestamp, last.id)
     return items, None
+
+
+# --- States over time (alarm graphs) ---------------------------------------------------------
+
+_CREATED = '{"version":"1.0","type":"Create",'
+
+
+@dataclass(frozen=True)
+class StateSpan:
+    """The alarm was in `state` over [start, end)."""
+
+    start: datetime
+    end: datetime
+    state: str
+
+
+def state_spans(
+    session: Session, alarm: Alarm, start: datetime, end: datetime, now: datetime
+) -> list[StateSpan]:
+    """The alarm's states over [start, min(end, now)), oldest first, from its history.
+
+    Nothing before the alarm's latest creation (when that item is still kept; if it was
+    pruned, so was everything older). The state at `start` is the new state of the last
+    transition before it, or else the old state of the first one since (in the range or
+    later), or else the alarm's current state. Refused (InvalidParameterError) above
+    MAX_STATE_CHANGES transitions in the range."""
+    start, stop = _utc(start), min(_utc(end), _utc(now))
+    mine = (
+        AlarmHistoryItem.tenant_id == alarm.tenant_id,
+        AlarmHistoryItem.alarm_name == alarm.name,
+    )
+    created = session.scalar(
+        select(AlarmHistoryItem.timestamp)
+        .where(
+            *mine,
+            AlarmHistoryItem.item_type == "ConfigurationUpdate",
+            AlarmHistoryItem.data.startswith(_CREATED, autoescape=True),
+        )
+        .order_by(AlarmHistoryItem.timestamp.desc(), AlarmHistoryItem.id.desc())
+        .limit(1)
+    )
+    begin = start if created is None else max(start, _utc(created))
+    if begin >= stop:
+        return []
+    transitions = select(AlarmHistoryItem.timestamp, AlarmHistoryItem.summary).where(
+        *mine, AlarmHistoryItem.item_type == "StateUpdate"
+    )
+    if created is not None:
+        transitions = transitions.where(AlarmHistoryItem.timestamp >= created)
+    before = session.execute(
+        transitions.where(AlarmHistoryItem.timestamp < begin)
+        .order_by(AlarmHistoryItem.timestamp.desc(), AlarmHistoryItem.id.desc())
+        .limit(1)
+    ).first()
+    rows = session.execute(
+        transitions.where(AlarmHistoryItem.timestamp >= begin, AlarmHistoryItem.timestamp < stop)
+        .order_by(AlarmHistoryItem.timestamp, AlarmHistoryItem.id)
+        .limit(MAX_STATE_CHANGES + 1)
+    ).all()
+    if len(rows) > MAX_STATE_CHANGES:
+        raise InvalidParameterError(
+            f"The alarm {alarm.name} changed state more than {MAX_STATE_CHANGES} times in "
+            "this time range; choose a shorter range."
+        )
+    changes = [
+        (_utc(row.timestamp), parsed)
+        for row in rows
+        if (parsed := parse_state_summary(row.summary)) is not None
+    ]
+    after = None
+    if before is None:
+        after = session.execute(
+            transitions.where(AlarmHistoryItem.timestamp >= begin)
+            .order_by(AlarmHistoryItem.timestamp, AlarmHistoryItem.id)
+            .limit(1)
+        ).first()
+    if before is not None and (parsed := parse_state_summary(before.summary)) is not None:
+        state = parsed[1]
+    elif after is not None and (parsed := parse_state_summary(after.summary)) is not None:
+        state = parsed[0]
+    else:
+        state = alarm.state_value
+    spans: list[StateSpan] = []
+    since = begin
+    for moment, (_old, new) in changes:
+        _extend(spans, since, moment, state)
+        since, state = max(since, moment), new
+    _extend(spans, since, stop, state)
+    return spans
+
+
+def _extend(spans: list[StateSpan], start: datetime, end: datetime, state: str) -> None:
+    if end <= start:
+        return
+    if spans and spans[-1].state == state and spans[-1].end == start:
+        spans[-1] = StateSpan(spans[-1].start, end, state)
+    else:
+        spans.append(StateSpan(start, end, state))
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes from raw column selects; they are UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def prune_history(session: Session, now: datetime) -> int:

@@ -221,7 +221,9 @@ def put_composite_alarm(
 # --- DescribeAlarms / DescribeAlarmsForMetric -----------------------------------------------
 
 
-def _encode_token(last_name: str) -> str:
+def encode_page_token(last_name: str) -> str:
+    """The DescribeAlarms NextToken that resumes after the alarm named `last_name` (pages
+    follow the name order; the REST API's alarm marker is that name)."""
     return paging.encode_token(_TOKEN_PREFIX, last_name)
 
 
@@ -286,7 +288,7 @@ def describe_alarms(
                 if len(found) > max_records:
                     break
     if len(found) > max_records:
-        return found[:max_records], _encode_token(found[max_records - 1].name)
+        return found[:max_records], encode_page_token(found[max_records - 1].name)
     return found, None
 
 

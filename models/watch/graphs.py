@@ -27,10 +27,16 @@ Decisions:
   warnings at tiny sizes are silenced: a 1x1 image is valid, just not informative.
 - Time runs along x in `tz` (UTC by default), from `start` to `end` when given, else over
   the data. Series without a color take CloudWatch's palette in order (the same ten colors
-  as matplotlib's "tab10"). Non-finite values are skipped. A series of up to
+  as matplotlib's "tab10"). Non-finite values are skipped, and so are values beyond
+  ±MAX_VALUE (series points, annotations, axis bounds): matplotlib cannot scale an axis
+  that reaches the end of the float range (a threshold of 1e308). A series of up to
   MARKER_LIMIT points also gets point markers, so a single datapoint stays visible.
 - When no series has a point, the axes are still drawn (with the time range, legend and
-  annotations) and "No data available." is written across them.
+  annotations) and "No data available." (`empty_text`) is written across them. With
+  `empty_text=None` the graph is a timeline (an alarm's state bands alone): nothing is
+  written and the y axis has no ticks.
+- Text is drawn as given: "$...$" is not TeX (matplotlib's mathtext is off), so any title or
+  label a user sends can be drawn, as on CloudWatch.
 - `stacked` stacks the series of each y axis as filled areas: timestamps are merged and
   a series without a point at a timestamp counts as 0 there.
 - The legend lists at most what fits (about 18 px per row); the last entry then says how
@@ -54,6 +60,7 @@ DEFAULT_HEIGHT = 400
 MAX_SIDE = 2000
 DPI = 100
 MARKER_LIMIT = 60
+MAX_VALUE = 1e300
 NO_DATA_TEXT = "No data available."
 # CloudWatch's default graph colors (also matplotlib's "tab10"), in the order it assigns them.
 PALETTE = (
@@ -81,6 +88,8 @@ _RC = {
     "grid.linewidth": 0.8,
     "lines.linewidth": 1.5,
     "legend.frameon": False,
+    # Titles, labels and legends are user text: "$x^$" must not be parsed as TeX (and fail).
+    "text.parse_math": False,
 }
 
 
@@ -141,6 +150,7 @@ def render(
     stacked: bool = False,
     legend: str = "bottom",
     tz: tzinfo = UTC,
+    empty_text: str | None = NO_DATA_TEXT,
 ) -> bytes:
     """The graph as PNG bytes of exactly `width` x `height` pixels."""
     for name, size in (("width", width), ("height", height)):
@@ -155,13 +165,22 @@ def render(
     # Only the Agg canvas is used (below), but a process that imports pyplot later should
     # not try to open a display either.
     matplotlib.use("Agg")
+    annotations = [a for a in annotations if _drawable(a.value) and _drawable(a.end_value)]
+    y_axes = {
+        side: Axis(
+            axis.min if _drawable(axis.min) else None,
+            axis.max if _drawable(axis.max) else None,
+            axis.label,
+        )
+        for side, axis in (y_axes or {}).items()
+    }
     with _LOCK, warnings.catch_warnings(), matplotlib.rc_context():
         warnings.simplefilter("ignore")
         matplotlib.style.use("default")  # every style setting back to matplotlib's defaults
         matplotlib.rcParams.update(_RC)
         return _draw(
             series, title, width, height, annotations, bands, start, end,
-            dict(y_axes or {}), stacked, legend, tz,
+            dict(y_axes or {}), stacked, legend, tz, empty_text,
         )  # fmt: skip
 
 
@@ -178,6 +197,7 @@ def _draw(
     stacked: bool,
     legend: str,
     tz: tzinfo,
+    empty_text: str | None,
 ) -> bytes:
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -236,9 +256,11 @@ def _draw(
         if annotation.end_value is None and annotation.fill in FILLS:
             _fill(axes.get(annotation.y_axis, left), annotation)
 
-    if not has_data:
+    if not has_data and empty_text is None:
+        left.set_yticks([])  # a timeline: no values to scale
+    elif not has_data:
         left.text(
-            0.5, 0.5, NO_DATA_TEXT, transform=left.transAxes, ha="center", va="center",
+            0.5, 0.5, empty_text, transform=left.transAxes, ha="center", va="center",
             fontsize=12, color="#555555",
         )  # fmt: skip
     if title:
@@ -255,9 +277,13 @@ def _points(series: Series) -> tuple[list[datetime], list[float]]:
     pairs = sorted(
         (t, float(v))
         for t, v in zip(series.timestamps, series.values, strict=True)
-        if v is not None and math.isfinite(v)
+        if v is not None and _drawable(v)
     )
     return [t for t, _ in pairs], [v for _, v in pairs]
+
+
+def _drawable(value: float | None) -> bool:
+    return value is None or (math.isfinite(value) and abs(value) <= MAX_VALUE)
 
 
 def _stack(

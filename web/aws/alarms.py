@@ -1,17 +1,14 @@
 """CloudWatch alarm operations (cloudwatch-api.md §3.5-§3.13): one handler per Action.
 
 Handlers parse members, call the services in models/watch/, commit, and only then send the
-tasks the change calls for (an immediate evaluation, actions to deliver), so a worker never
-gets an id for a row it cannot see yet.
+tasks the change calls for (an immediate evaluation, actions to deliver: web/alarm_effects.py,
+shared with the watch REST API), so a worker never gets an id for a row it cannot see yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-import redis
 
 from models.errors import (
     ConstraintViolationError,
@@ -32,7 +29,7 @@ from models.watch.alarm_validation import (
 from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM, Deployment
 from models.watch.datums import canonical_dimensions
 from models.watch.statistics import STATISTICS
-from tasks.routing import WATCH_QUEUE
+from web.alarm_effects import evaluate_soon, send_effects
 from web.aws import alarm_output
 from web.context import web_context
 from web.sessions import db_session
@@ -48,44 +45,12 @@ def _deployment() -> Deployment:
     return Deployment(region=web_context().settings.region)
 
 
-def _send(task: str, *args: Any) -> None:
-    web_context().celery.send_task(task, args=list(args), queue=WATCH_QUEUE)
-
-
-def _send_effects(action_ids: Sequence[int], parent_ids: Sequence[int]) -> None:
-    for action_id in action_ids:
-        _send("watch.run_action", action_id)
-    if parent_ids:
-        _send("watch.evaluate_alarms", sorted(set(parent_ids)))
-
-
-# Alarms created or changed within this window share one immediate evaluation task: one
-# task per PutMetricAlarm made each put's commit contend with an evaluation's (3x slower
-# on SQLite, measured), and the evaluation reads every new alarm in one pass anyway.
-EVALUATION_DEBOUNCE_MS = 500
-
-
-def _evaluate_soon() -> None:
-    """Ask for an evaluation of new and changed alarms, at most once per window."""
-    try:
-        first = web_context().redis.set(
-            "heatwatch:watch:evaluate-changed", "1", nx=True, px=EVALUATION_DEBOUNCE_MS
-        )
-    except redis.RedisError:
-        first = True  # without the marker, ask anyway: an extra evaluation is harmless
-    if first:
-        web_context().celery.send_task(
-            "watch.evaluate_changed", queue=WATCH_QUEUE,
-            countdown=EVALUATION_DEBOUNCE_MS / 1000,
-        )  # fmt: skip
-
-
 def put_metric_alarm(principal: Principal, params: dict[str, Any]) -> None:
     config = validate_put_metric_alarm(params)
     session = db_session("watch")
     alarms.put_metric_alarm(session, _deployment(), principal.tenant_id, config, _now())
     session.commit()
-    _evaluate_soon()  # evaluated right after create or update
+    evaluate_soon()  # evaluated right after create or update
 
 
 def put_composite_alarm(principal: Principal, params: dict[str, Any]) -> None:
@@ -93,7 +58,7 @@ def put_composite_alarm(principal: Principal, params: dict[str, Any]) -> None:
     session = db_session("watch")
     alarms.put_composite_alarm(session, _deployment(), principal.tenant_id, config, _now())
     session.commit()
-    _evaluate_soon()
+    evaluate_soon()
 
 
 def _alarm_types(params: dict[str, Any]) -> list[str]:
@@ -241,7 +206,7 @@ def set_alarm_state(principal: Principal, params: dict[str, Any]) -> None:
         session, _deployment(), principal.tenant_id, params["AlarmName"], manual, _now()
     )
     session.commit()
-    _send_effects(stored.action_ids, stored.parent_ids)
+    send_effects(stored.action_ids, stored.parent_ids)
 
 
 def delete_alarms(principal: Principal, params: dict[str, Any]) -> None:

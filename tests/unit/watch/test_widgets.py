@@ -558,3 +558,37 @@ def test_a_hundred_series_fit_with_a_shortened_legend() -> None:
 def test_render_refuses_a_size_out_of_range(size: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="must be between 1 and 2000"):
         graphs.render([], **size)
+
+
+@pytest.mark.parametrize("text", ["$x^$", r"$\frac$", "$$", "50% of $5"])
+def test_dollar_signs_are_text_not_tex(text: str) -> None:
+    # mathtext would fail on these (ValueError: a 500 from either API) or typeset them.
+    png = render(
+        [graphs.Series(text, TIMES, [1.0] * 36)],
+        title=text,
+        annotations=[graphs.Annotation(1.0, text)],
+        bands=[graphs.Band(T0, T0, None, text)],
+    )
+    assert image(png).size == (600, 400)
+
+
+@pytest.mark.parametrize("value", [1e301, -1e308, 1.7976931348623157e308])
+def test_values_beyond_what_an_axis_can_scale_are_left_out(value: float) -> None:
+    plain = render([cpu()])
+    huge = graphs.Series("huge", [T0 + HOUR], [value], "#1f77b4")
+    drawn = render(
+        [cpu(), huge],
+        annotations=[graphs.Annotation(value, "far"), graphs.Annotation(1.0, end_value=value)],
+        y_axes={"left": graphs.Axis(min=value)},
+    )
+    # Left out entirely: the same picture as without them, but for the legend entry.
+    assert image(drawn).size == (600, 400)
+    assert drawn == render([cpu(), graphs.Series("huge", [], [], "#1f77b4")])
+    assert drawn != plain
+
+
+def test_a_timeline_has_bands_and_no_values() -> None:
+    band = graphs.Band(T0 + HOUR, T0 + 2 * HOUR, graphs.STATE_COLORS["ALARM"])
+    timeline = render([], bands=[band], empty_text=None)
+    assert timeline != render([], bands=[band])  # no "No data available.", no y ticks
+    assert has_color(timeline, (248, 222, 222), tolerance=2)

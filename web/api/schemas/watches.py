@@ -6,8 +6,8 @@ protocol layer would have handed them: `AlarmWriteSchema` loads into an `AlarmRe
 `validate_put_composite_alarm` judge both APIs' alarms with the same rules and messages.
 Output schemas dump the views that `alarm_view()` and friends build from stored rows.
 
-The mapping between the two vocabularies lives here and only here (see web/api/watch_v1.py's
-docstring for the table).
+The mapping between the two vocabularies lives here and only here (see web/api/watch/'s
+docstring, in its __init__.py, for the table).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from models.watch import alarms
+from models.watch import alarms, graphs
 from models.watch.alarm_validation import LOW_SAMPLE_OPTIONS, TREAT_MISSING_DATA
 from models.watch.metric_validation import STANDARD_UNITS
 from models.watch.metrics import LIST_PAGE_SIZE
@@ -547,6 +547,38 @@ class StatisticsQuery(StrictSchema):
     start = UtcDateTime(metadata={"description": "default: an hour before end"})
     end = UtcDateTime(metadata={"description": "default: now (exclusive)"})
     unit = Text(validate=validate.OneOf(STANDARD_UNITS))
+
+
+def _pixels(default: int) -> QueryInt:
+    return QueryInt(
+        minimum=1, maximum=graphs.MAX_SIDE, metadata={"description": f"pixels (default {default})"}
+    )
+
+
+class MetricGraphQuery(StrictSchema):
+    namespace = Text(required=True)
+    name = Text(required=True)
+    dimension = _dimension_param("`Name:Value`; repeat for each dimension of the metric")
+    statistic = Text(
+        metadata={"description": "SampleCount, Average (default), Sum, Minimum, Maximum, or a "
+                  "percentile-type statistic such as p99"},
+    )  # fmt: skip
+    period = QueryInt(metadata={"description": "seconds (default 60)"})
+    start = UtcDateTime(metadata={"description": "default: three hours before end"})
+    end = UtcDateTime(metadata={"description": "default: now"})
+    width = _pixels(600)
+    height = _pixels(300)
+    title = Text(metadata={"description": "default: the metric name, statistic and period"})
+
+
+class AlarmGraphQuery(StrictSchema):
+    start = UtcDateTime(
+        metadata={"description": "default: three hours before end, or the evaluation window "
+                  "when that is longer"},
+    )  # fmt: skip
+    end = UtcDateTime(metadata={"description": "default: now"})
+    width = _pixels(600)
+    height = _pixels(300)
 
 
 class DashboardListQuery(StrictSchema):
