@@ -44,7 +44,7 @@ run-worker: $(STAMP) ## only the three worker pools
 run-beat: $(STAMP) ## only celery beat
 	$(BIN)/honcho start beat
 
-test: $(STAMP) ## everything: unit, integration, e2e (what CI runs)
+test: $(STAMP) install-browser ## everything: unit, integration, e2e (what CI runs)
 	$(PY) -m pytest
 
 test-unit: $(STAMP) ## fast tests, no network
@@ -53,7 +53,7 @@ test-unit: $(STAMP) ## fast tests, no network
 test-integration: $(STAMP) ## real Redis and databases
 	$(PY) -m pytest -m integration
 
-test-e2e: $(STAMP) ## real processes on free ports
+test-e2e: $(STAMP) install-browser ## real processes on free ports (and headless Chromium)
 	$(PY) -m pytest -m e2e
 
 bench: $(STAMP) ## benchmarks side by side with moto_server (prints figures; not part of make test)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models.errors import (
@@ -270,8 +270,7 @@ def describe_alarms(
         if names:
             query = query.where(Alarm.name.in_(list(names)))
         if name_prefix is not None:
-            # A range, not LIKE: names may hold % and _, and LIKE ignores case on SQLite.
-            query = query.where(Alarm.name >= name_prefix, Alarm.name < name_prefix + "\U0010ffff")
+            query = query.where(*_name_starts_with(name_prefix))
         if state_value is not None:
             query = query.where(Alarm.state_value == state_value)
     if next_token is not None:
@@ -290,6 +289,29 @@ def describe_alarms(
     if len(found) > max_records:
         return found[:max_records], encode_page_token(found[max_records - 1].name)
     return found, None
+
+
+def count_by_state(
+    session: Session,
+    tenant_id: str,
+    *,
+    alarm_types: Sequence[str] = (METRIC_ALARM,),
+    name_prefix: str | None = None,
+) -> dict[str, int]:
+    """How many of the tenant's alarms are in each state (states with none are left out),
+    among those whose name starts with `name_prefix`, matched as `describe_alarms` does."""
+    query = select(Alarm.state_value, func.count()).where(
+        Alarm.tenant_id == tenant_id, Alarm.alarm_type.in_(list(alarm_types))
+    )
+    if name_prefix is not None:
+        query = query.where(*_name_starts_with(name_prefix))
+    rows = session.execute(query.group_by(Alarm.state_value))
+    return {state: int(count) for state, count in rows}
+
+
+def _name_starts_with(prefix: str) -> tuple[Any, Any]:
+    # A range, not LIKE: names may hold % and _, and LIKE ignores case on SQLite.
+    return Alarm.name >= prefix, Alarm.name < prefix + "\U0010ffff"
 
 
 def describe_alarms_for_metric(

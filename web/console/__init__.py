@@ -23,7 +23,7 @@ pages and the PNGs, common.py what they share.
 Decisions:
 - Every read goes through the services the REST API uses (alarms.describe_alarms,
   alarm_history.describe_history, metrics.list_metrics, metric_graphs.*), with the same
-  validity rule for names; only the per-state counts are a query of our own (queries.py).
+  validity rule for names (the per-state counts: alarms.count_by_state).
 - Alarm names may hold any character. A name whose path form a browser or the router would
   rewrite (an empty, "." or ".." segment: a leading "/", "//", "a/../b") or that would read
   as the graph route (it ends in "/graph.png") is linked as /console/alarm?name=... instead;

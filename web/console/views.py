@@ -12,7 +12,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from models.watch import alarm_history, alarms
 from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM
 from models.watch.tables import Alarm, AlarmHistoryItem
-from web.console import queries, session_auth
+from web.console import session_auth
 from web.console.common import (
     ALARM_PAGE_SIZE,
     ALARM_TYPES,
@@ -84,7 +84,7 @@ def _alarm_list() -> dict[str, Any]:
         max_records=ALARM_PAGE_SIZE,
         next_token=marker,
     )
-    counts = queries.state_counts(session, tenant, ALARM_TYPES, prefix)
+    counts = alarms.count_by_state(session, tenant, alarm_types=ALARM_TYPES, name_prefix=prefix)
     filters = {key: value for key, value in (("state", state), ("prefix", prefix)) if value}
     return {
         "alarms": found,
