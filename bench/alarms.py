@@ -41,6 +41,7 @@ from queue import SimpleQueue
 from types import SimpleNamespace
 from typing import Any
 
+import psutil
 from sqlalchemy import func, select, text, update
 
 from bench.run import RawClient, client, percentile
@@ -127,6 +128,26 @@ def api_alarm(prefix: str, i: int) -> dict[str, Any]:
         "Period": 60, "EvaluationPeriods": 1, "Threshold": float(i % 50),
         "ComparisonOperator": "GreaterThanThreshold",
     }  # fmt: skip
+
+
+def server_cpu_seconds(target: Target) -> float:
+    """CPU seconds used so far by the target's processes and their descendants (API workers,
+    task workers, beat, Redis; for moto its server). The boto3 client runs in threads of
+    this process, so a difference across a put phase is the server side's cost of it."""
+    total = 0.0
+    for pid in target.pids:
+        try:
+            root = psutil.Process(pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue  # gone meanwhile
+            total += times.user + times.system
+    return total
 
 
 def put_alarms(target: Target, prefix: str, first: int, count: int) -> float:
@@ -238,16 +259,20 @@ def run_put_describe(ours: Target, moto: Target | None, sizes: Sizes, want_descr
     results["put"] = put
     log(f"put: {n} alarms through the API on {ours.name} (after {WARMUP} not timed)")
     put_alarms(ours, "warmup", 0, WARMUP)
+    cpu = server_cpu_seconds(ours)
     put["ours_s"] = put_alarms(ours, "api", 0, n)
+    put["ours_cpu_ms"] = (server_cpu_seconds(ours) - cpu) * 1000 / n
     put["ours_per_s"] = n / put["ours_s"]
-    log(f"  {put['ours_per_s']:.0f} alarms/s")
+    log(f"  {put['ours_per_s']:.0f} alarms/s, {put['ours_cpu_ms']:.2f} ms server CPU each")
     if moto is not None:
         log(f"put: {n} alarms through the API on moto (after {WARMUP} not timed)")
         put_alarms(moto, "warmup", 0, WARMUP)
+        cpu = server_cpu_seconds(moto)
         put["moto_s"] = put_alarms(moto, "api", 0, n)
+        put["moto_cpu_ms"] = (server_cpu_seconds(moto) - cpu) * 1000 / n
         put["moto_per_s"] = n / put["moto_s"]
         put["ratio"] = put["ours_per_s"] / put["moto_per_s"]
-        log(f"  {put['moto_per_s']:.0f} alarms/s")
+        log(f"  {put['moto_per_s']:.0f} alarms/s, {put['moto_cpu_ms']:.2f} ms server CPU each")
     log(f"put (raw client, {RAW_PROCESSES} processes x {RAW_THREADS} threads): {n} alarms on "
         f"{ours.name}")  # fmt: skip
     put["raw_ours_s"] = put_alarms_raw(ours, "raw", 0, n)
@@ -892,12 +917,19 @@ def report(results: dict, sizes: Sizes, args: argparse.Namespace, wall: float) -
                  ratio("ratio"), rate("ceiling_per_s")],
                 [f"raw client, {RAW_PROCESSES} processes x {RAW_THREADS} threads",
                  rate("raw_ours_per_s"), rate("raw_moto_per_s"), ratio("raw_ratio"),
-                 rate("raw_ceiling_per_s")]]  # fmt: skip
+                 rate("raw_ceiling_per_s")],
+                ["server CPU ms per alarm (boto3 run)",
+                 f"{put['ours_cpu_ms']:.2f}" if "ours_cpu_ms" in put else "n/a",
+                 f"{put['moto_cpu_ms']:.2f}" if "moto_cpu_ms" in put else "n/a",
+                 f"{put['ours_cpu_ms'] / put['moto_cpu_ms']:.2f}x"
+                 if "moto_cpu_ms" in put else "n/a", ""]]  # fmt: skip
         table(rows)
         print("   the raw client: pre-serialised JSON bodies, botocore's SigV4 signer, requests "
               "sessions; the null endpoint (bench/null_endpoint.py) answers {} and does nothing "
               "else, so its column is the most any server could show through that client on "
-              "this machine (client and server share the 2 cores)")  # fmt: skip
+              "this machine (client and server share the 2 cores); server CPU = CPU time of "
+              "the system's processes (API workers, task workers, beat, Redis; moto's server) "
+              "during the boto3 run, per alarm")  # fmt: skip
     if describe:
         print()
         print(f"2. DescribeAlarms paging through {describe['alarms']:,} alarms, MaxRecords={PAGE}, "

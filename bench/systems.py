@@ -42,6 +42,8 @@ class Target:
     tenant_id: str = ""
     heat_url: str = ""  # heatwatch only: the heat API's base URL
     auth_token: str = ""  # heatwatch only: the bench tenant's token (heatclient)
+    # The processes this target started (their descendants belong to it too): CPU accounting.
+    pids: list[int] = field(default_factory=list)
 
     def stop(self) -> None:
         while self._cleanups:
@@ -77,6 +79,7 @@ def start_heatwatch(
         ports = {name: free_port() for name in ("heat", "watch", "flower", "redis")}
         redis_url = f"redis://127.0.0.1:{ports['redis']}/0"
         redis_process = local_redis.start(redis_url, data_dir / "redis")
+        target.pids.append(redis_process.pid)
 
         def stop_redis() -> None:
             redis_process.terminate()
@@ -141,6 +144,7 @@ def start_heatwatch(
         }
         log_path = log_path or Path(tempfile.gettempdir()) / f"heatwatch-bench-{backend}-honcho.log"
         honcho = start_procfile(env, log_path)
+        target.pids.append(honcho.pid)
         target._cleanups.append(lambda: stop_group(honcho))
         target.log_path = log_path
         watch_url = f"http://127.0.0.1:{ports['watch']}"
@@ -194,6 +198,7 @@ def start_moto() -> Target:
         access_key_id="testing",
         secret_access_key="testing",
         log_path=log_path,
+        pids=[process.pid],
     )
     target._cleanups.append(lambda: stop_group(process))
     try:
