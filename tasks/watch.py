@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,13 +107,13 @@ def evaluate_shard(  # type: ignore[no-untyped-def]
 ) -> dict[str, int]:
     due_by = datetime.fromisoformat(tick_at)
     context = context_of(self.app)
-    try:
+    with ExitStack() as stack:
+        if lease is not None:  # shards sent by hand carry none
+            ttl = context.settings.watch_shard_lease_seconds
+            stack.enter_context(shard_leases.held(context.redis, shard, shards, lease, ttl))
         with session_scope(context.watch_db) as session:
             alarms = evaluation.due_alarms(session, due_by, shard=shard, shards=shards)
             report = evaluation.evaluate_alarms(session, _deployment(self.app), alarms, _now())
-    finally:
-        if lease is not None:
-            shard_leases.release(context.redis, shard, shards, lease)
     send_effects(self.app, report.action_ids, report.parent_ids)
     summary = _summary(report)
     log.info("shard evaluated", extra={"shard": shard, **summary})

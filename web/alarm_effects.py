@@ -14,6 +14,7 @@ Only after the commit, so a worker never gets an id for a row it cannot see yet.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,13 +42,24 @@ def send_effects(action_ids: Sequence[int], parent_ids: Sequence[int]) -> None:
         _send("watch.evaluate_alarms", sorted(set(parent_ids)))
 
 
+# Within this long after this process itself sent the evaluation task, a new change needs
+# no Redis round trip: that task has not started yet (its countdown is the longer
+# EVALUATION_DEBOUNCE_MS), so it will see every change committed before now.
+_LOCAL_WINDOW_S = EVALUATION_DEBOUNCE_MS / 1000 * 0.8
+_sent_at = -float("inf")  # time.monotonic() of this process's last send
+
+
 def evaluate_soon() -> None:
     """Ask for an evaluation of new and changed alarms, at most once per window."""
+    global _sent_at
+    if time.monotonic() - _sent_at < _LOCAL_WINDOW_S:
+        return
     try:
         first = web_context().redis.set(_DEBOUNCE_KEY, "1", nx=True, px=EVALUATION_DEBOUNCE_MS)
     except redis.RedisError:
         first = True  # without the marker, ask anyway: an extra evaluation is harmless
     if first:
+        _sent_at = time.monotonic()
         web_context().celery.send_task(
             "watch.evaluate_changed", queue=WATCH_QUEUE,
             countdown=EVALUATION_DEBOUNCE_MS / 1000,

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models.base import utcnow
 from models.errors import ConflictError, InvalidInputError, NotFoundError
@@ -158,7 +158,8 @@ def lookup_access_key(
     session: Session, box: SecretBox, access_key_id: str
 ) -> tuple[str, Principal] | None:
     """The secret and principal of an active access key, for SigV4 verification."""
-    key = session.get(AccessKey, access_key_id)
+    # The tenant in the same query: this runs for every signed request.
+    key = session.get(AccessKey, access_key_id, options=[joinedload(AccessKey.tenant)])
     if key is None or key.revoked_at is not None or not key.tenant.enabled:
         return None
     now = utcnow()

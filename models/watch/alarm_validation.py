@@ -86,6 +86,7 @@ OUT_OF_SCOPE_MEMBERS = (
     "EvaluationInterval",
     "ActionConfiguration",
 )
+INVALID_METRICS_LIST = "Invalid metrics list"
 _ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9a-zA-Z_-]*:.+$")
 _ACTION_LISTS = ("OKActions", "AlarmActions", "InsufficientDataActions")
 
@@ -369,11 +370,6 @@ def _single_metric_problems(params: dict[str, Any]) -> list[Problem]:
     else:
         problems += text_problems("Namespace", namespace, NAMESPACE_MAX, no_leading_colon=True)
     problems += dimension_problems("", params.get("Dimensions") or [])
-    # dimension_problems builds PutMetricData paths ("<datum>.Dimensions..."); drop the dot.
-    problems = [(kind, message.replace("parameter .", "parameter ")) for kind, message in problems]
-    problems = [
-        (kind, message.replace("collection .", "collection ")) for kind, message in problems
-    ]
 
     statistic, extended = params.get("Statistic"), params.get("ExtendedStatistic")
     if statistic is not None and extended is not None:
@@ -446,8 +442,8 @@ def _query_periods(metrics: list[dict[str, Any]]) -> list[int]:
 def _math_problems(metrics: list[dict[str, Any]]) -> list[Problem]:
     problems, _parsed = query_problems(metrics)
     if problems:
-        # AWS answers a malformed list with one recorded text [aws-rec]; say what is wrong too.
-        return [(ConstraintViolationError, "Invalid metrics list\n" + problems[0][1])]
+        # AWS answers a malformed list with this text and nothing more [aws-rec] (§3.5).
+        return [(ConstraintViolationError, INVALID_METRICS_LIST)]
     stats = [q for q in metrics if q.get("MetricStat")]
     expressions = [q for q in metrics if q.get("Expression")]
     returned = [q for q in metrics if q.get("ReturnData", True)]

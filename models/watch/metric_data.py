@@ -14,7 +14,8 @@ How problems are reported (as `metric_validation` does for PutMetricData):
 - A NextToken is checked last, once the request itself is valid (InvalidNextToken).
 
 Decisions on points the reference leaves open ([?] there):
-- Duplicate Ids, unknown references, cycles, MetricStat + Expression together or neither:
+- Duplicate Ids, unknown references, cycles, MetricStat + Expression together or neither,
+  and (for GetMetricData itself, `require_returned`) no query with ReturnData true:
   ValidationError (ConstraintViolationError). Missing Id / Metric / Namespace / MetricName /
   Period: MissingParameter. Bad Period or MaxDatapoints, StartTime >= EndTime:
   InvalidParameterValue, with the GetMetricStatistics texts.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from models.errors import InvalidParameterError, MissingParameterError
+from models.errors import ConstraintViolationError, InvalidParameterError, MissingParameterError
 from models.watch import metric_math
 from models.watch.datums import canonical_dimensions
 from models.watch.metric_data_results import (
@@ -117,13 +118,21 @@ def plan_queries(
     max_datapoints: int | None = None,
     scan_by: str | None = None,
     next_token: str | None = None,
+    *,
+    require_returned: bool = False,
 ) -> Plan:
-    """Validate a GetMetricData request (§3.3) and say what to read and compute."""
+    """Validate a GetMetricData request (§3.3) and say what to read and compute.
+
+    `require_returned` refuses a request in which no query has ReturnData true: a
+    GetMetricData call that asks for nothing is a client bug. A graph whose lines are all
+    hidden is not, so widgets leave it off."""
     queries = list(queries or [])
     scan_by = scan_by or SCAN_BY[0]
     raise_constraint_violations(queries, scan_by)
 
     problems, parsed = query_problems(queries)
+    if require_returned and queries and not problems and not _returned_ids(queries):
+        problems.append((ConstraintViolationError, NOTHING_RETURNED))
     if start is None:
         problems.append((MissingParameterError, required("StartTime")))
     if end is None:
@@ -149,6 +158,13 @@ def plan_queries(
         fingerprint=request,
         resume_after=resume,
     )
+
+
+NOTHING_RETURNED = "At least one query must have ReturnData set to true."
+
+
+def _returned_ids(queries: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(q["Id"] for q in queries if q.get("ReturnData", True) is not False)
 
 
 _START_END = {
@@ -177,7 +193,7 @@ def _build(
         for i, n in parsed.items()
     }
     order, _ = evaluation_order({i: [u for u in used if u in parsed] for i, used in reads.items()})
-    returned = tuple(q["Id"] for q in queries if q.get("ReturnData", True) is not False)
+    returned = _returned_ids(queries)
 
     needed: set[str] = set()
     pending = list(returned)

@@ -29,15 +29,22 @@ Decisions on points the reference leaves open (each marked [?] there):
   User Guide's narrower list is not enforced), not only whitespace, not starting with ':',
   and not starting with "AWS/" (reserved, InvalidParameterValue).
 - Non-zero values below 2^-360 in magnitude are accepted (only older docs refused them).
-- EntityMetricData: at most 2 entries; their MetricData count towards the 1000 and are
-  validated like MetricData (paths `EntityMetricData.member.K.MetricData.member.N.…`) and
-  returned after it. The Entity itself is not validated here.
+- EntityMetricData: their MetricData count towards the 1000 and are validated like
+  MetricData (paths `EntityMetricData.member.K.MetricData.member.N.…`) and returned after it.
+  The entities are checked by `entity_validation` (which also says that we do not store
+  them). With StrictEntityValidation=true their problems join the request's problems, as
+  InvalidParameterValue lines in request order (each entry's entity before its datums);
+  with false they fail nothing, and the first one's kind is returned for the 200 response's
+  X-Amzn-Failure-Message. StrictEntityValidation is required when EntityMetricData is given
+  ([doc]); a request without it is refused with MissingParameter rather than given a default,
+  since either default would silently change what the caller gets back.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +56,12 @@ from models.errors import (
     MissingParameterError,
 )
 from models.watch.datums import Datum, canonical_dimensions
+from models.watch.entity_validation import (
+    EntityProblem,
+    entity_problems,
+    entry_count_problems,
+    first_failure,
+)
 
 # StandardUnit, in the model's order (the order AWS lists them in enum errors).
 # fmt: off
@@ -67,7 +80,6 @@ DIMENSION_VALUE_MAX = 1024
 MAX_DIMENSIONS = 30
 MAX_METRICS = 1000
 MAX_VALUES = 150
-MAX_ENTITY_METRIC_DATA = 2
 VALUE_LIMIT = 2.0**360
 MAX_AGE = timedelta(days=14)
 MAX_AHEAD = timedelta(hours=2)
@@ -78,14 +90,41 @@ DEFAULT_UNIT = "None"
 Problem = tuple[type[DomainError], str]
 
 
+@dataclass(frozen=True)
+class AcceptedMetricData:
+    datums: list[Datum]
+    # A lenient request's first entity problem (X-Amzn-Failure-Message); None when there
+    # is none, and always for a strict request (whose entity problems fail it instead).
+    entity_failure: str | None = None
+
+
 def validate_put_metric_data(
     namespace: str | None,
     metric_data: list[dict[str, Any]] | None,
     now: datetime,
     *,
     entity_metric_data: list[dict[str, Any]] | None = None,
+    strict_entity_validation: bool | None = None,
 ) -> list[Datum]:
     """Check a whole PutMetricData request and return its Datums, or raise one DomainError."""
+    return accept_put_metric_data(
+        namespace,
+        metric_data,
+        now,
+        entity_metric_data=entity_metric_data,
+        strict_entity_validation=strict_entity_validation,
+    ).datums
+
+
+def accept_put_metric_data(
+    namespace: str | None,
+    metric_data: list[dict[str, Any]] | None,
+    now: datetime,
+    *,
+    entity_metric_data: list[dict[str, Any]] | None = None,
+    strict_entity_validation: bool | None = None,
+) -> AcceptedMetricData:
+    """`validate_put_metric_data`, with what a lenient request's response must report."""
     groups = _datum_groups(metric_data, entity_metric_data)
 
     unit_lines = [
@@ -102,27 +141,45 @@ def validate_put_metric_data(
         )
 
     problems: list[Problem] = []
+    entries = list(entity_metric_data or [])
+    # Only an explicit false is lenient; a missing flag is refused below.
+    strict = strict_entity_validation is not False
+    entity_found: list[EntityProblem] = []
+
+    def entity_check(found: list[EntityProblem]) -> None:
+        entity_found.extend(found)
+        if strict:
+            problems.extend((InvalidParameterError, p.message) for p in found)
+
     problems += _namespace_problems(namespace)
     total = sum(len(data) for _, _, data in groups)
     if total == 0:
         problems.append((MissingParameterError, "The parameter MetricData is required."))
-    if len(entity_metric_data or []) > MAX_ENTITY_METRIC_DATA:
+    if entries and strict_entity_validation is None:
         problems.append(
-            (InvalidParameterError, _too_many("EntityMetricData", MAX_ENTITY_METRIC_DATA))
+            (
+                MissingParameterError,
+                "The parameter StrictEntityValidation is required when EntityMetricData is given.",
+            )
         )
+    entity_check(entry_count_problems(entries))
     if total > MAX_METRICS:
         problems.append((InvalidParameterError, _too_many("MetricData", MAX_METRICS)))
 
     now = _utc(now)
     datums: list[Datum] = []
-    for path, _, datum in _each_datum(groups):
-        found, built = _check_datum(path, datum, now)
-        problems += found
-        if not problems and built is not None:
-            datums.append(Datum(namespace=str(namespace), **built))
+    for k, (query_prefix, _, data) in enumerate(groups):
+        if k > 0:  # groups after the first are the EntityMetricData entries, in order
+            entry = entries[k - 1] or {}
+            entity_check(entity_problems(entry.get("Entity"), f"EntityMetricData.member.{k}"))
+        for n, datum in enumerate(data, start=1):
+            found, built = _check_datum(f"{query_prefix}.member.{n}", datum, now)
+            problems += found
+            if not problems and built is not None:
+                datums.append(Datum(namespace=str(namespace), **built))
     if problems:
         raise problems[0][0]("\n".join(message for _, message in problems))
-    return datums
+    return AcceptedMetricData(datums, None if strict else first_failure(entity_found))
 
 
 # --- Request structure ---------------------------------------------------------------------
@@ -189,12 +246,22 @@ def text_problems(
     return [(InvalidParameterError, message) for message in problems]
 
 
-def dimension_problems(path: str, dimensions: list[dict[str, Any]]) -> list[Problem]:
+def dimension_problems(
+    path: str,
+    dimensions: list[dict[str, Any]],
+    *,
+    maximum: int | None = MAX_DIMENSIONS,
+    value_required: bool = True,
+) -> list[Problem]:
+    """Problems of a Dimensions list under `path` ("" for a top-level member). `maximum` None
+    leaves the count to the caller; `value_required` False is ListMetrics' DimensionFilter,
+    whose Value is optional."""
+    base = f"{path}.Dimensions" if path else "Dimensions"
     problems: list[Problem] = []
-    if len(dimensions) > MAX_DIMENSIONS:
-        problems.append((InvalidParameterError, _too_many(f"{path}.Dimensions", MAX_DIMENSIONS)))
+    if maximum is not None and len(dimensions) > maximum:
+        problems.append((InvalidParameterError, _too_many(base, maximum)))
     for m, dimension in enumerate(dimensions, start=1):
-        dim_path = f"{path}.Dimensions.member.{m}"
+        dim_path = f"{base}.member.{m}"
         name, value = dimension.get("Name"), dimension.get("Value")
         if not name:
             problems.append((MissingParameterError, _required(f"{dim_path}.Name")))
@@ -202,11 +269,34 @@ def dimension_problems(path: str, dimensions: list[dict[str, Any]]) -> list[Prob
             problems += text_problems(
                 f"{dim_path}.Name", name, DIMENSION_NAME_MAX, no_leading_colon=True
             )
-        if not value:
-            problems.append((MissingParameterError, _required(f"{dim_path}.Value")))
-        else:
+        if value:
             problems += text_problems(f"{dim_path}.Value", value, DIMENSION_VALUE_MAX)
+        elif value_required or value is not None:
+            # An empty filter Value is no filter value either: AWS requires 1+ characters.
+            problems.append((MissingParameterError, _required(f"{dim_path}.Value")))
     return problems
+
+
+def validate_metric_reference(
+    namespace: str | None,
+    metric_name: str | None,
+    dimensions: list[dict[str, Any]],
+    *,
+    dimension_values_required: bool = True,
+) -> None:
+    """The names a read request gives (GetMetricStatistics, ListMetrics): the model's
+    lengths and patterns with PutMetricData's texts (§3.0), but no reserved-namespace rule,
+    since AWS/ metrics may be read. Counts are the caller's (30 dimensions, 10 filters)."""
+    problems: list[Problem] = []
+    if namespace:
+        problems += text_problems("Namespace", namespace, NAMESPACE_MAX, no_leading_colon=True)
+    if metric_name:
+        problems += text_problems("MetricName", metric_name, METRIC_NAME_MAX, ascii_only=False)
+    problems += dimension_problems(
+        "", dimensions, maximum=None, value_required=dimension_values_required
+    )
+    if problems:
+        raise problems[0][0]("\n".join(message for _, message in problems))
 
 
 # --- One datum -----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from models.errors import (
     InvalidParameterCombinationError,
     InvalidParameterError,
 )
+from models.watch.metric_validation import STANDARD_UNITS
 
 STATISTICS: tuple[str, ...] = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 MAX_STATISTICS = 5
@@ -139,9 +140,19 @@ def validate_statistics_request(
     extended_statistics: list[str] | None,
     now: datetime,
     dimensions_count: int,
+    *,
+    unit: str | None = None,
 ) -> None:
     """Raise the documented error for a bad GetMetricStatistics request (`now` is unused
-    today: the age rules of §4.1 drop buckets rather than fail, see `aligned_range`)."""
+    today: the age rules of §4.1 drop buckets rather than fail, see `aligned_range`).
+
+    An unknown Unit is a model enum failure: Coral's ValidationError, raised first and on
+    its own (§1.6), as PutMetricData does for its units."""
+    if unit and unit not in STANDARD_UNITS:
+        raise ConstraintViolationError(
+            f"1 validation error detected: Value '{unit}' at 'unit' failed to satisfy "
+            f"constraint: Member must satisfy enum value set: [{', '.join(STANDARD_UNITS)}]"
+        )
     problems: list[tuple[type[DomainError], str]] = []
 
     def bad(message: str, error: type[DomainError] = InvalidParameterError) -> None:
@@ -176,9 +187,8 @@ def validate_statistics_request(
         bad("The parameter Period must be greater than or equal to 1.")
     elif not period_ok:
         bad("The parameter Period must be a multiple of 60.")
-    if start == end:
-        bad("The parameter StartTime must not equal parameter EndTime.")
-    elif start > end:
+    if start >= end:
+        # AWS's recorded text for StartTime >= EndTime (§3.2 [aws-rec]), equal times included.
         bad("The parameter StartTime must be less than the parameter EndTime.")
     elif period_ok:
         requested = math.ceil((end - start) / timedelta(seconds=period))

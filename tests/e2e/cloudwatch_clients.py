@@ -45,7 +45,14 @@ def cloudwatch_client(
     protocol: str = "json",
     data_root: Path | None = None,
     region: str = "us-east-1",
+    *,
+    parameter_validation: bool = True,
+    session_token: str | None = None,
+    **config: object,
 ):  # type: ignore[no-untyped-def]
+    """A client for `protocol`. `parameter_validation=False` turns botocore's client-side
+    checks off, so that what reaches the server (and what it answers) is under test;
+    `config` goes to botocore's Config as is (e.g. signature_version)."""
     session = botocore.session.Session()
     data_path = model_dir(data_root, protocol) if data_root else None
     if data_path is not None:
@@ -56,7 +63,10 @@ def cloudwatch_client(
         region_name=region,
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
-        config=Config(retries={"max_attempts": 1}),
+        aws_session_token=session_token,
+        config=Config(
+            retries={"max_attempts": 1}, parameter_validation=parameter_validation, **config
+        ),
     )
     assert client.meta.service_model.resolved_protocol == PROTOCOL_NAMES[protocol], (
         client.meta.service_model.resolved_protocol,

@@ -58,3 +58,24 @@ def test_without_redis_the_shard_is_sent_anyway() -> None:
     token = shard_leases.acquire(down, 0, 16, ttl_seconds=30)
     assert token is not None
     shard_leases.release(down, 0, 16, token)  # logs, does not raise
+
+
+def test_a_running_evaluation_keeps_its_lease_past_its_time_to_live(client: redis.Redis) -> None:
+    token = shard_leases.acquire(client, 5, 16, ttl_seconds=0.3)
+    assert token is not None
+    with shard_leases.held(client, 5, 16, token, ttl_seconds=0.3):
+        time.sleep(1.0)  # more than three times the lease's time to live
+        assert shard_leases.acquire(client, 5, 16, ttl_seconds=0.3) is None
+    # Released at the end: the next tick may send the shard at once.
+    assert shard_leases.acquire(client, 5, 16, ttl_seconds=0.3) is not None
+
+
+def test_a_lapsed_lease_taken_by_another_evaluation_is_left_to_it(client: redis.Redis) -> None:
+    stale = shard_leases.acquire(client, 6, 16, ttl_seconds=0.2)
+    assert stale is not None
+    time.sleep(0.3)
+    current = shard_leases.acquire(client, 6, 16, ttl_seconds=30)
+    assert current is not None
+    with shard_leases.held(client, 6, 16, stale, ttl_seconds=0.2):
+        time.sleep(0.3)
+    assert client.get("heatwatch:watch:shard-lease:16:6") == current.encode()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from models.identity.tenants import Principal, lookup_access_key
 from web.aws import errors
 from web.aws.request import AwsRequest
-from web.aws.sigv4 import verify_request
+from web.aws.sigv4 import VerifiedCredential, verify_request
 from web.context import web_context
 from web.sessions import db_session
 
@@ -25,15 +25,25 @@ def authenticate(request: AwsRequest, form_params: Sequence[tuple[str, str]] = (
         found["principal"] = principal
         return secret
 
-    verify_request(
+    credential = verify_request(
         request,
         lookup_secret,
         service="monitoring",
         regions={context.settings.region},
         form_params=form_params,
     )
+    check_session_token(credential)
     db_session("identity").commit()  # a rotated key's first use retired its predecessor
     return found["principal"]
+
+
+def check_session_token(credential: VerifiedCredential) -> None:
+    """§2.6: a session token is looked up together with its (temporary) key. This identity
+    store issues no temporary keys, tenant and instance keys being long-term, so a request
+    that carries a token carries one we never issued: InvalidClientTokenId, as AWS answers
+    an unknown token. Accepting it would let a signature over a forged token pass."""
+    if credential.session_token is not None:
+        raise errors.InvalidClientTokenId("The security token included in the request is invalid.")
 
 
 # What keys narrower than a tenant's may do on the CloudWatch endpoint (issue 7): an

@@ -2,7 +2,9 @@
 
 Handlers hold no rules of their own: they call the domain's validation and services, and
 hand writes that can wait to the metrics queue. They receive the verified Principal and the
-params the protocol layer parsed (model member names, typed values).
+params the protocol layer parsed (model member names, typed values). A handler that must
+add a response header (PutMetricData's X-Amzn-Failure-Message) puts it in
+`g.aws_response_headers`; the endpoint adds it to a successful response in any protocol.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from models.errors import MissingParameterError
 from models.identity.tenants import Principal
 from models.watch import metric_data, metric_queries, metrics, statistics
 from models.watch.datums import canonical_dimensions
-from models.watch.metric_validation import validate_put_metric_data
+from models.watch.metric_validation import accept_put_metric_data, validate_metric_reference
 from tasks.routing import METRICS_QUEUE
 from web.context import web_context
 from web.sessions import db_session
 
 Handler = Callable[[Principal, dict[str, Any]], dict[str, Any] | None]
+
+# AWS's spelling; clients read header names case-insensitively.
+FAILURE_MESSAGE_HEADER = "X-Amzn-Failure-Message"
 
 
 def _now() -> datetime:
@@ -40,12 +45,18 @@ def _required(params: dict[str, Any], name: str) -> Any:
 
 
 def put_metric_data(principal: Principal, params: dict[str, Any]) -> None:
-    datums = validate_put_metric_data(
+    accepted = accept_put_metric_data(
         params.get("Namespace"),
         params.get("MetricData"),
         _now(),
         entity_metric_data=params.get("EntityMetricData"),
+        strict_entity_validation=params.get("StrictEntityValidation"),
     )
+    datums = accepted.datums
+    if accepted.entity_failure is not None:
+        # StrictEntityValidation=false: the data is stored without its entities, and the
+        # 200 says why in a header (§3.1), which every protocol's response carries.
+        g.aws_response_headers = [(FAILURE_MESSAGE_HEADER, accepted.entity_failure)]
     # The request id names the batch: a redelivered ingest task finds it already stored.
     # send_task returns once the broker has the message, so a 200 means it is durable there.
     # Who sent it is recorded with the batch: an instance key names its stack and resource.
@@ -71,12 +82,13 @@ def get_metric_statistics(principal: Principal, params: dict[str, Any]) -> dict[
     start = _required(params, "StartTime")
     end = _required(params, "EndTime")
     period = _required(params, "Period")
+    validate_metric_reference(namespace, metric_name, params.get("Dimensions") or [])
     dimensions = _dimensions(params)
     now = _now()
     wanted = params.get("Statistics")
     extended = params.get("ExtendedStatistics")
     statistics.validate_statistics_request(
-        start, end, period, wanted, extended, now, len(dimensions)
+        start, end, period, wanted, extended, now, len(dimensions), unit=params.get("Unit")
     )
     aligned_start, aligned_end = statistics.aligned_range(start, end, period, now)
     datapoints = metric_queries.datapoints(
@@ -96,6 +108,7 @@ def get_metric_data(principal: Principal, params: dict[str, Any]) -> dict[str, A
         max_datapoints=params.get("MaxDatapoints"),
         scan_by=params.get("ScanBy"),
         next_token=params.get("NextToken"),
+        require_returned=True,
     )
     return metric_queries.run_plan(db_session("watch"), principal.tenant_id, plan)
 
@@ -104,6 +117,10 @@ def list_metrics(principal: Principal, params: dict[str, Any]) -> dict[str, Any]
     recently_active = params.get("RecentlyActive")
     filters = params.get("Dimensions") or []
     metrics.validate_list_request(recently_active, len(filters))
+    validate_metric_reference(
+        params.get("Namespace"), params.get("MetricName"), filters,
+        dimension_values_required=False,
+    )  # fmt: skip
     found, next_token = metrics.list_metrics(
         db_session("watch"),
         principal.tenant_id,

@@ -135,11 +135,13 @@ def cloudwatch(_service: str | None = None, _operation: str | None = None) -> Re
     codec = PROTOCOLS[protocol]
     try:
         call, result = _dispatch(protocol, aws_request)
-        return _respond(*codec.serialize_result(call, result, g.request_id))
+        status, headers, body = codec.serialize_result(call, result, g.request_id)
+        return _respond(status, [*headers, *g.get("aws_response_headers", ())], body)
     except errors.CloudWatchError as error:
         failure = error
     except DomainError as error:
-        failure = map_domain_error(error)
+        call = g.get("aws_call")
+        failure = map_domain_error(error, call.operation if call is not None else None)
     except Exception:
         log.exception("unexpected failure in a CloudWatch operation")
         failure = errors.InternalFailure()

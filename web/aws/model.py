@@ -65,6 +65,14 @@ def operation(name: str, protocol: str = "query") -> OperationModel:
     return service_model().operation_model(name)
 
 
+@functools.cache
+def modelled_errors(name: str) -> frozenset[str]:
+    """The error shape names an in-scope operation's model lists (empty when unknown)."""
+    if name not in OPERATIONS:
+        return frozenset()
+    return frozenset(shape.name for shape in service_model().operation_model(name).error_shapes)
+
+
 def error_shape(shape_name: str) -> Shape | None:
     """The modelled shape of an error, used to write its extra members; None if unmodelled."""
     try:

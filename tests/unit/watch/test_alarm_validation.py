@@ -119,6 +119,15 @@ def test_bad_put_metric_alarm_requests(params: dict, error: type, text: str) -> 
     assert text in raised.value.message
 
 
+def test_a_malformed_metrics_list_gets_exactly_the_recorded_text() -> None:
+    # §3.5 [aws-rec]: `Invalid metrics list`, with nothing appended.
+    params = without("MetricName", "Namespace", "Period", "Statistic",
+                     Metrics=[{**MATH[0], "Id": "M1"}, MATH[1]])  # fmt: skip
+    with pytest.raises(ConstraintViolationError) as raised:
+        validate_put_metric_alarm(params)
+    assert raised.value.message == "Invalid metrics list"
+
+
 def test_a_math_alarm_takes_its_period_from_its_queries() -> None:
     config = validate_put_metric_alarm(
         without("MetricName", "Namespace", "Period", "Statistic", Metrics=MATH)

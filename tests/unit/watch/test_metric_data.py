@@ -462,6 +462,16 @@ def test_a_chain_of_500_queries() -> None:
     assert (first["Id"], first["Values"]) == ("e499", [499.0])
 
 
+def test_a_request_that_returns_nothing_is_refused_when_asked() -> None:
+    queries = [metric("a", ReturnData=False), metric("b", ReturnData=False)]
+    with pytest.raises(ConstraintViolationError) as caught:
+        plan(queries, require_returned=True)
+    assert caught.value.message == "At least one query must have ReturnData set to true."
+    # A graph may hide every line: without the flag, the plan simply returns nothing.
+    assert plan(queries).returned == ()
+    assert plan([*queries, expr("e1", "a + b")], require_returned=True).returned == ("e1",)
+
+
 def test_metrics_function_needs_every_metric() -> None:
     queries = [metric("a", ReturnData=False), metric("b", ReturnData=False)]
     planned = plan([*queries, expr("e1", "SUM(METRICS())")])

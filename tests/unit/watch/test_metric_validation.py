@@ -16,7 +16,12 @@ from models.errors import (
     MissingParameterError,
 )
 from models.watch.datums import Datum
-from models.watch.metric_validation import STANDARD_UNITS, validate_put_metric_data
+from models.watch.metric_validation import (
+    STANDARD_UNITS,
+    accept_put_metric_data,
+    validate_metric_reference,
+    validate_put_metric_data,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -436,30 +441,101 @@ def test_unit_errors_are_reported_alone_and_counted() -> None:
     ]
 
 
+ENTITY = {"KeyAttributes": {"Type": "AWS::Service", "Name": "web", "Environment": "prod"}}
+STRICT = {"strict_entity_validation": True}
+
+
 def test_entity_metric_data_is_counted_and_numbered_separately() -> None:
     entity = [
-        {"Entity": {}, "MetricData": [datum()]},
-        {"Entity": {}, "MetricData": [datum(Value=math.nan)]},
+        {"Entity": ENTITY, "MetricData": [datum()]},
+        {"Entity": ENTITY, "MetricData": [datum(Value=math.nan)]},
     ]
-    assert failure(NS, [datum()], entity_metric_data=entity) == (
+    assert failure(NS, [datum()], entity_metric_data=entity, **STRICT) == (
         InvalidParameterError,
         "The value NaN for parameter EntityMetricData.member.2.MetricData.member.1.Value "
         "is invalid.",
     )
-    too_many = [{"Entity": {}, "MetricData": [datum()] * 401}]
-    assert failure(NS, [datum()] * 600, entity_metric_data=too_many) == (
+    too_many = [{"Entity": ENTITY, "MetricData": [datum()] * 401}]
+    assert failure(NS, [datum()] * 600, entity_metric_data=too_many, **STRICT) == (
         InvalidParameterError,
         "The collection MetricData must not have a size greater than 1000.",
     )
-    assert len(validate_put_metric_data(NS, [datum()] * 599, NOW, entity_metric_data=too_many))
-    three = [{"Entity": {}, "MetricData": [datum()]}] * 3
-    assert failure(NS, None, entity_metric_data=three) == (
+    assert len(
+        validate_put_metric_data(NS, [datum()] * 599, NOW, entity_metric_data=too_many, **STRICT)
+    )
+    three = [{"Entity": ENTITY, "MetricData": [datum()]}] * 3
+    assert failure(NS, None, entity_metric_data=three, **STRICT) == (
         InvalidParameterError,
         "The collection EntityMetricData must not have a size greater than 2.",
     )
-    entity_unit = [{"Entity": {}, "MetricData": [datum(Unit="X")]}]
-    _, message = failure(NS, None, entity_metric_data=entity_unit)
+    entity_unit = [{"Entity": ENTITY, "MetricData": [datum(Unit="X")]}]
+    _, message = failure(NS, None, entity_metric_data=entity_unit, **STRICT)
     assert "at 'entityMetricData.1.member.metricData.1.member.unit'" in message
+
+
+def test_strict_entity_validation_is_required_with_entity_metric_data() -> None:
+    entity = [{"Entity": ENTITY, "MetricData": [datum()]}]
+    assert failure(NS, None, entity_metric_data=entity) == (
+        MissingParameterError,
+        "The parameter StrictEntityValidation is required when EntityMetricData is given.",
+    )
+    # Without EntityMetricData the flag means nothing and may be left out.
+    assert len(validate_put_metric_data(NS, [datum()], NOW)) == 1
+
+
+def test_a_strict_request_fails_on_a_bad_entity_and_stores_nothing() -> None:
+    bad = {"KeyAttributes": {"Type": "AWS::Resource", "ResourceType": "AWS::S3"}}
+    entity = [{"Entity": bad, "MetricData": [datum(Value=math.nan)]}]
+    assert failure(NS, [datum(Value=1.0, Values=[1.0])], entity_metric_data=entity, **STRICT) == (
+        InvalidParameterCombinationError,
+        # Request order: MetricData, then each entry's entity before its datums.
+        f"The parameters {M1}.Value and {M1}.Values are mutually exclusive and you have "
+        "specified both.\n"
+        "The parameter EntityMetricData.member.1.Entity.KeyAttributes.Identifier is required "
+        "for Type AWS::Resource.\n"
+        "The value NaN for parameter EntityMetricData.member.1.MetricData.member.1.Value "
+        "is invalid.",
+    )
+    only_entity = [{"Entity": bad, "MetricData": [datum()]}]
+    assert failure(NS, [datum()], entity_metric_data=only_entity, **STRICT) == (
+        InvalidParameterError,
+        "The parameter EntityMetricData.member.1.Entity.KeyAttributes.Identifier is required "
+        "for Type AWS::Resource.",
+    )
+
+
+def test_a_lenient_request_keeps_its_data_and_reports_the_first_entity_problem() -> None:
+    entries = [
+        {"Entity": ENTITY, "MetricData": [datum(MetricName="a")]},
+        {"Entity": {"KeyAttributes": {"Type": "Nope", "Name": "x"}},
+         "MetricData": [datum(MetricName="b")]},
+        {"MetricData": [datum(MetricName="c")]},
+    ]  # fmt: skip
+    accepted = accept_put_metric_data(
+        NS, [datum()], NOW, entity_metric_data=entries[1:], strict_entity_validation=False
+    )
+    assert [d.metric_name for d in accepted.datums] == ["Latency", "b", "c"]
+    assert accepted.entity_failure == "InvalidTypeValue"
+    three = accept_put_metric_data(
+        NS, None, NOW, entity_metric_data=[*entries, entries[0]], strict_entity_validation=False
+    )
+    assert three.entity_failure == "EntitySizeTooLarge"
+    assert len(three.datums) == 4
+    fine = accept_put_metric_data(
+        NS, None, NOW, entity_metric_data=entries[:1], strict_entity_validation=False
+    )
+    assert (len(fine.datums), fine.entity_failure) == (1, None)
+    strict = accept_put_metric_data(NS, None, NOW, entity_metric_data=entries[:1], **STRICT)
+    assert strict.entity_failure is None
+
+
+def test_a_lenient_request_still_fails_on_bad_metric_data() -> None:
+    entity = [{"Entity": {}, "MetricData": [datum(Value=math.inf)]}]
+    assert failure(NS, None, entity_metric_data=entity, strict_entity_validation=False) == (
+        InvalidParameterError,
+        "The value Infinity for parameter EntityMetricData.member.1.MetricData.member.1.Value "
+        "is invalid.",
+    )
 
 
 # --- Datum construction --------------------------------------------------------------------
@@ -536,13 +612,47 @@ def test_all_zero_counts_are_valid_but_store_nothing() -> None:
 
 
 def test_entity_metric_data_datums_follow_metric_data() -> None:
-    entity = [{"Entity": {"KeyAttributes": {}}, "MetricData": [datum(MetricName="e", Value=9.0)]}]
-    result = validate_put_metric_data(NS, [datum(Value=1.0)], NOW, entity_metric_data=entity)
+    entity = [{"Entity": ENTITY, "MetricData": [datum(MetricName="e", Value=9.0)]}]
+    result = validate_put_metric_data(
+        NS, [datum(Value=1.0)], NOW, entity_metric_data=entity, **STRICT
+    )
     assert [(d.metric_name, d.sum) for d in result] == [("Latency", 1.0), ("e", 9.0)]
-    only_entity = validate_put_metric_data(NS, None, NOW, entity_metric_data=entity)
+    only_entity = validate_put_metric_data(NS, None, NOW, entity_metric_data=entity, **STRICT)
     assert [d.metric_name for d in only_entity] == ["e"]
 
 
 def test_datums_round_trip_through_the_queue_message() -> None:
     d = build(Values=[1.0, 10.0], Counts=[2.0, 4.0], Dimensions=dims(2))
     assert Datum.from_message(d.to_message()) == d
+
+
+# --- Names in read requests (GetMetricStatistics, ListMetrics) ----------------------------
+
+
+def test_read_requests_check_names_with_put_metric_data_texts() -> None:
+    validate_metric_reference("AWS/EC2", "CPUUtilization", [{"Name": "d", "Value": "v"}])
+    with pytest.raises(DomainError) as caught:
+        validate_metric_reference("N" * 256, "m" * 256, [{"Name": ":d"}])
+    assert type(caught.value) is InvalidParameterError
+    assert caught.value.message.split("\n") == [
+        "The parameter Namespace must be shorter than 256 characters.",
+        "The parameter MetricName must be shorter than 256 characters.",
+        "The parameter Dimensions.member.1.Name must not start with ':'.",
+        "The parameter Dimensions.member.1.Value is required.",
+    ]
+
+
+def test_list_metrics_filters_need_a_name_but_not_a_value() -> None:
+    validate_metric_reference(None, None, [{"Name": "d"}], dimension_values_required=False)
+    with pytest.raises(MissingParameterError) as caught:
+        validate_metric_reference(
+            None, None, [{"Value": "v"}, {"Name": "d", "Value": ""}],
+            dimension_values_required=False,
+        )  # fmt: skip
+    assert caught.value.message.split("\n") == [
+        "The parameter Dimensions.member.1.Name is required.",
+        "The parameter Dimensions.member.2.Value is required.",
+    ]
+    # The caller counts them (30 dimensions, 10 filters): no count rule here.
+    validate_metric_reference(None, None, [{"Name": f"d{i}"} for i in range(40)],
+                              dimension_values_required=False)  # fmt: skip

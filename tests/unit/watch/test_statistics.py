@@ -176,7 +176,7 @@ REFUSED = {
     "start equals end": (
         {"end": T0},
         INVALID,
-        "The parameter StartTime must not equal parameter EndTime.",
+        "The parameter StartTime must be less than the parameter EndTime.",
     ),
     "start after end": (
         {"end": T0 - timedelta(seconds=1)},
@@ -208,6 +208,17 @@ def test_invalid_requests(
     with pytest.raises(DomainError) as caught:
         validate_statistics_request(**request(**overrides))
     assert (type(caught.value), caught.value.message) == (error, message)
+
+
+def test_an_unknown_unit_is_a_model_enum_failure_reported_first() -> None:
+    with pytest.raises(DomainError) as caught:
+        validate_statistics_request(**request(period=7), unit="Furlongs")
+    assert type(caught.value) is ConstraintViolationError
+    assert caught.value.message.startswith(
+        "1 validation error detected: Value 'Furlongs' at 'unit' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Seconds, Microseconds, "
+    )
+    validate_statistics_request(**request(), unit="Count")
 
 
 def test_request_problems_are_joined_and_the_first_sets_the_class() -> None:
