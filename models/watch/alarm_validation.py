@@ -161,6 +161,60 @@ def enum_problem(value: Any, coral: str, allowed: Sequence[str]) -> str | None:
     )
 
 
+def length_problem(value: Any, coral: str, maximum: int, minimum: int = 1) -> str | None:
+    """A model length constraint (§1.6), in Coral's words."""
+    if not isinstance(value, str):
+        return None
+    if len(value) > maximum:
+        return (
+            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {maximum}"
+        )
+    if len(value) < minimum:
+        return (
+            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
+            f"Member must have length greater than or equal to {minimum}"
+        )
+    return None
+
+
+def range_problem(value: Any, coral: str, minimum: int) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value < minimum:
+        return (
+            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
+            f"Member must have value greater than or equal to {minimum}"
+        )
+    return None
+
+
+def validate_describe_alarms_filters(params: dict[str, Any]) -> None:
+    """DescribeAlarms' model constraints (§3.7): StateValue, and the lengths of the name and
+    action filters. ValidationError listing every one broken."""
+    raise_enum_problems(
+        [
+            enum_problem(params.get("StateValue"), "stateValue", STATES),
+            length_problem(params.get("AlarmNamePrefix"), "alarmNamePrefix", ALARM_NAME_MAX),
+            length_problem(params.get("ActionPrefix"), "actionPrefix", ACTION_MAX),
+            length_problem(
+                params.get("ChildrenOfAlarmName"), "childrenOfAlarmName", ALARM_NAME_MAX
+            ),
+            length_problem(params.get("ParentsOfAlarmName"), "parentsOfAlarmName", ALARM_NAME_MAX),
+        ]
+    )
+
+
+def validate_describe_alarms_for_metric(params: dict[str, Any]) -> None:
+    """DescribeAlarmsForMetric's model constraints (§3.8): the filters are looked up as
+    given (a Period no alarm can have matches nothing), but enums and ranges hold."""
+    raise_enum_problems(
+        [
+            enum_problem(params.get("Statistic"), "statistic", STATISTICS),
+            enum_problem(params.get("Unit"), "unit", STANDARD_UNITS),
+            range_problem(params.get("Period"), "period", 1),
+        ]
+    )
+
+
 def raise_enum_problems(lines: Sequence[str | None]) -> None:
     found = [line for line in lines if line]
     if found:

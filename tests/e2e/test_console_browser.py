@@ -3,9 +3,11 @@ against the whole system under honcho (the `live_system` fixture).
 
 The browser signs in with the tenant's token, reads the alarm list, opens an alarm page
 whose graph must load, and watches the list follow a SetAlarmState made through boto3
-without a reload. Screenshots go to the test's tmp_path (their paths are printed; run with
--s to see them). Playwright never downloads a browser here: it launches /usr/bin/chromium,
-which `make install-browser` installs (apt's chromium and chromium-driver).
+without a reload. It also opens Swagger UI at /docs and checks it draws every operation of
+the watch REST API's OpenAPI document. Screenshots go to the test's tmp_path (their paths
+are printed; run with -s to see them). Playwright never downloads a browser here: it
+launches /usr/bin/chromium, which `make install-browser` installs (apt's chromium and
+chromium-driver).
 """
 
 from __future__ import annotations
@@ -243,3 +245,28 @@ def test_the_list_follows_a_state_change_without_reloading(
     expect(_row(page, alarms["flip"])).to_contain_text("set by the browser test")
     assert page.evaluate("window.notReloaded") is True  # swapped in place, not reloaded
     _screenshot(page, tmp_path / "console-after-refresh.png")
+
+
+def test_swagger_ui_renders_the_watch_api_in_the_browser(
+    page: Page, live_system: LiveSystem, tmp_path: Path
+) -> None:
+    """Swagger UI at /docs loads its assets and draws every operation of /openapi.json."""
+    document = page.request.get(f"{live_system.watch_url}/openapi.json").json()
+    operations = sum(
+        1
+        for methods in document["paths"].values()
+        for method in methods
+        if method in {"get", "put", "post", "patch", "delete"}
+    )
+    page.goto(f"{live_system.watch_url}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("heatwatch watch API")
+    # One section per namespace, folded at first (flask-restx's default): open each.
+    tags = page.locator(".opblock-tag")
+    expect(tags).to_have_count(len(document["tags"]))
+    for n in range(len(document["tags"])):
+        tags.nth(n).click()
+    expect(page.locator(".opblock")).to_have_count(operations)
+    expect(page.locator(".opblock-summary-path").first).to_contain_text("/{tenant_id}/")
+    shot = tmp_path / "swagger-ui.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")

@@ -1103,7 +1103,37 @@ CASES: list[Case] = [
         "da_bad_state_value", "DescribeAlarms", {"StateValue": "RED"},
         "ValidationError", 400,
         "1 validation error detected: Value 'RED' at 'stateValue' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [OK, ALARM, INSUFFICIENT_DATA]",
+        "Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]",
+    ),
+    Case(
+        "da_prefix_too_long", "DescribeAlarms", {"AlarmNamePrefix": "p" * 256},
+        "ValidationError", 400,
+        "at 'alarmNamePrefix' failed to satisfy constraint: Member must have length less "
+        "than or equal to 255",
+    ),
+    Case(
+        "da_action_prefix_too_long", "DescribeAlarms", {"ActionPrefix": "a" * 1025},
+        "ValidationError", 400,
+        "at 'actionPrefix' failed to satisfy constraint: Member must have length less than "
+        "or equal to 1024",
+    ),
+    Case(
+        "da_children_of_too_long", "DescribeAlarms", {"ChildrenOfAlarmName": "c" * 256},
+        "ValidationError", 400,
+        "at 'childrenOfAlarmName' failed to satisfy constraint: Member must have length less "
+        "than or equal to 255",
+    ),
+    Case(
+        "dafm_bad_unit", "DescribeAlarmsForMetric",
+        {"Namespace": "N", "MetricName": "m", "Unit": "Parsecs"},
+        "ValidationError", 400, "Value 'Parsecs' at 'unit' failed to satisfy constraint",
+    ),
+    Case(
+        "dafm_period_zero", "DescribeAlarmsForMetric",
+        {"Namespace": "N", "MetricName": "m", "Period": 0},
+        "ValidationError", 400,
+        "Value '0' at 'period' failed to satisfy constraint: Member must have value greater "
+        "than or equal to 1",
     ),
     Case(
         "da_bad_alarm_type", "DescribeAlarms", {"AlarmTypes": ["LogAlarm", "Other"]},

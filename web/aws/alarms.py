@@ -22,19 +22,18 @@ from models.watch.alarm_validation import (
     enum_problem,
     raise_enum_problems,
     validate_alarm_names,
+    validate_describe_alarms_filters,
+    validate_describe_alarms_for_metric,
     validate_put_composite_alarm,
     validate_put_metric_alarm,
     validate_set_alarm_state,
 )
 from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM, Deployment
 from models.watch.datums import canonical_dimensions
-from models.watch.statistics import STATISTICS
 from web.alarm_effects import evaluate_soon, send_effects
 from web.aws import alarm_output
 from web.context import web_context
 from web.sessions import db_session
-
-STATE_VALUES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 
 
 def _now() -> datetime:
@@ -82,7 +81,7 @@ def _max_records(params: dict[str, Any]) -> int:
 
 
 def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-    raise_enum_problems([enum_problem(params.get("StateValue"), "stateValue", STATE_VALUES)])
+    validate_describe_alarms_filters(params)
     types = _alarm_types(params)
     names = params.get("AlarmNames") or []
     prefix = params.get("AlarmNamePrefix")
@@ -141,7 +140,7 @@ def describe_alarms(principal: Principal, params: dict[str, Any]) -> dict[str, A
 
 
 def describe_alarms_for_metric(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-    raise_enum_problems([enum_problem(params.get("Statistic"), "statistic", STATISTICS)])
+    validate_describe_alarms_for_metric(params)
     for member in ("MetricName", "Namespace"):
         if not params.get(member):
             raise MissingParameterError(f"The parameter {member} is required.")
