@@ -315,13 +315,14 @@ class Summary:
         if self.sample_count <= 0:
             return None
         if not stat.is_percentile_type:
-            return {
-                "SampleCount": self.sample_count,
-                "Sum": self.sum,
-                "Average": self.sum / self.sample_count,
-                "Minimum": self.minimum,
-                "Maximum": self.maximum,
-            }[stat.kind]
+            kind = stat.kind
+            if kind == "Average":
+                return self.sum / self.sample_count
+            if kind == "Sum":
+                return self.sum
+            if kind == "SampleCount":
+                return self.sample_count
+            return self.minimum if kind == "Minimum" else self.maximum
         if not self.raw or not self.pairs or any(v < 0 for v, _ in self.pairs):
             return None
         pairs = sorted(self.pairs)
@@ -411,7 +412,8 @@ def aggregate(
     buckets: dict[tuple[datetime, str], Summary] = {}
     for row in rows:
         timestamp, unit, count, total, low, high, distribution = _fields(row)
-        timestamp = _utc(timestamp)
+        if timestamp.tzinfo is not UTC:
+            timestamp = _utc(timestamp)
         if count <= 0 or not start <= timestamp < end:
             continue
         if unit_filter is not None and unit != unit_filter:

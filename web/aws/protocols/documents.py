@@ -106,36 +106,74 @@ class DocumentReader:
 
 @dataclass(frozen=True)
 class DocumentWriter:
-    """Turns a handler's result into a JSON/CBOR-encodable document per the output shape."""
+    """Turns a handler's result into a JSON/CBOR-encodable document per the output shape.
+
+    Each shape is compiled once into a function (cached per writer): a response of 1,440
+    datapoints runs those functions instead of dispatching on the shape's type for every
+    value, which took a third of GetMetricStatistics' time."""
 
     timestamp: Callable[[datetime], Any]
     blob: Callable[[bytes], Any]
     double: Callable[[float], Any]
+    _compiled: dict[str, Callable[[Any], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def write(self, shape: Shape, value: Any) -> Any:
-        kind = shape.type_name
-        if kind == "structure":
-            return self.write_members(shape, value)
-        if kind == "list":
-            return [self.write(shape.member, item) for item in value]
-        if kind == "map":
-            return {self.write(shape.key, k): self.write(shape.value, v) for k, v in value.items()}
-        if kind in ("double", "float"):
-            return self.double(float(value))
-        if kind in ("integer", "long"):
-            return int(value)
-        if kind == "boolean":
-            return bool(value)
-        if kind == "timestamp":
-            return self.timestamp(as_utc(value))
-        if kind == "blob":
-            return self.blob(bytes(value))
-        return str(value)
+        return self._writer(shape)(value)
 
     def write_members(self, shape: Shape, value: dict[str, Any]) -> dict[str, Any]:
         # Keys the shape does not know are left out: handlers may return richer records.
-        return {
-            member.serialization.get("name", name): self.write(member, value[name])
-            for name, member in shape.members.items()
-            if value.get(name) is not None
-        }
+        return self._writer(shape)(value)  # type: ignore[no-any-return]
+
+    def _writer(self, shape: Shape) -> Callable[[Any], Any]:
+        # Keyed by the shape's name, unique in a service model: a member reference's own
+        # settings (its wire name) belong to the structure that holds it, not to its writer.
+        found = self._compiled.get(shape.name)
+        if found is None:
+            found = self._compile(shape)
+        return found
+
+    def _compile(self, shape: Shape) -> Callable[[Any], Any]:
+        kind = shape.type_name
+        if kind == "structure":
+            fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+
+            def write_structure(value: dict[str, Any]) -> dict[str, Any]:
+                document = {}
+                for name, wire_name, write in fields:
+                    item = value.get(name)
+                    if item is not None:
+                        document[wire_name] = write(item)
+                return document
+
+            # Cached before its members are compiled, so a shape that contains itself ends.
+            self._compiled[shape.name] = write_structure
+            fields += [
+                (name, member.serialization.get("name", name), self._writer(member))
+                for name, member in shape.members.items()
+            ]
+            return write_structure
+        if kind == "list":
+            member = self._writer(shape.member)
+            writer: Callable[[Any], Any] = lambda value: [member(item) for item in value]  # noqa: E731
+        elif kind == "map":
+            key, item = self._writer(shape.key), self._writer(shape.value)
+            writer = lambda value: {key(k): item(v) for k, v in value.items()}  # noqa: E731
+        elif kind in ("double", "float"):
+            double = self.double
+            writer = lambda value: double(float(value))  # noqa: E731
+        elif kind in ("integer", "long"):
+            writer = int
+        elif kind == "boolean":
+            writer = bool
+        elif kind == "timestamp":
+            timestamp = self.timestamp
+            writer = lambda value: timestamp(as_utc(value))  # noqa: E731
+        elif kind == "blob":
+            blob = self.blob
+            writer = lambda value: blob(bytes(value))  # noqa: E731
+        else:
+            writer = str
+        self._compiled[shape.name] = writer
+        return writer
