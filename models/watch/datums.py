@@ -30,8 +30,19 @@ class Datum:
     # (value, count) pairs: from Value (one pair) or Values/Counts; None for StatisticValues.
     distribution: tuple[tuple[float, float], ...] | None
 
+    @property
+    def distribution_to_store(self) -> tuple[tuple[float, float], ...] | None:
+        """The distribution worth keeping: None when it is a single (value, count) pair, as
+        for every plain `Value`. Minimum = maximum = value and sum = value x count say the
+        same, and the statistics read such a datum as `count` copies of its value,
+        percentiles included (statistics.Summary.add)."""
+        if self.distribution is None or len(self.distribution) == 1:
+            return None
+        return self.distribution
+
     def to_message(self) -> list[Any]:
         """A compact JSON-able form for the metrics queue (one task carries up to 1000)."""
+        distribution = self.distribution_to_store
         return [
             self.namespace,
             self.metric_name,
@@ -43,7 +54,7 @@ class Datum:
             self.sum,
             self.minimum,
             self.maximum,
-            None if self.distribution is None else [list(pair) for pair in self.distribution],
+            None if distribution is None else [list(pair) for pair in distribution],
         ]
 
     @classmethod

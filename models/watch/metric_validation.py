@@ -43,6 +43,7 @@ Decisions on points the reference leaves open (each marked [?] there):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -228,6 +229,9 @@ def _namespace_problems(namespace: str | None) -> list[Problem]:
     return problems
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
 def text_problems(
     path: str, text: str, maximum: int, *, ascii_only: bool = True, no_leading_colon: bool = False
 ) -> list[Problem]:
@@ -235,7 +239,7 @@ def text_problems(
     problems: list[str] = []
     if ascii_only and not text.isascii():
         problems.append(f"The value for parameter {path} contains non-ASCII characters.")
-    if ascii_only and any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if ascii_only and _CONTROL_CHARACTER.search(text):
         problems.append(f"The value for parameter {path} contains control characters.")
     if ascii_only and not text.strip():
         problems.append(f"The parameter {path} must contain at least one non-whitespace character.")

@@ -99,6 +99,7 @@ def record_batch(
     for datum in datums:
         metric_id = metric_ids[(datum.namespace, datum.metric_name, datum.dimensions)]
         stamp = storage_timestamp(datum.timestamp, datum.storage_resolution)
+        distribution = datum.distribution_to_store
         rows.append(
             {
                 "metric_id": metric_id,
@@ -110,8 +111,8 @@ def record_batch(
                 "minimum": datum.minimum,
                 "maximum": datum.maximum,
                 "distribution": None
-                if datum.distribution is None
-                else [list(pair) for pair in datum.distribution],
+                if distribution is None
+                else [list(pair) for pair in distribution],
             }
         )
         key = (metric_id, datum.unit, floor_time(stamp, 60))

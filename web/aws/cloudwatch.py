@@ -20,8 +20,7 @@ from models.identity.tenants import Principal
 from models.watch import metric_data, metric_queries, metrics, statistics
 from models.watch.datums import canonical_dimensions
 from models.watch.metric_validation import accept_put_metric_data, validate_metric_reference
-from tasks.routing import METRICS_QUEUE
-from web.context import web_context
+from web.metric_ingest import enqueue_batch
 from web.sessions import db_session
 
 Handler = Callable[[Principal, dict[str, Any]], dict[str, Any] | None]
@@ -57,22 +56,11 @@ def put_metric_data(principal: Principal, params: dict[str, Any]) -> None:
         # StrictEntityValidation=false: the data is stored without its entities, and the
         # 200 says why in a header (§3.1), which every protocol's response carries.
         g.aws_response_headers = [(FAILURE_MESSAGE_HEADER, accepted.entity_failure)]
-    # The request id names the batch: a redelivered ingest task finds it already stored.
-    # send_task returns once the broker has the message, so a 200 means it is durable there.
     # Who sent it is recorded with the batch: an instance key names its stack and resource.
     source = None
     if principal.kind != "tenant":
         source = f"{principal.kind}:{principal.stack_id}:{principal.resource_name}"
-    web_context().celery.send_task(
-        "metrics.ingest_batch",
-        args=[
-            principal.tenant_id,
-            g.request_id,
-            [datum.to_message() for datum in datums],
-            source,
-        ],
-        queue=METRICS_QUEUE,
-    )
+    enqueue_batch(principal.tenant_id, g.request_id, datums, source)
     return None
 
 

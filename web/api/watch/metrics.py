@@ -17,7 +17,6 @@ from models.watch import metric_graphs, metric_queries, metrics, statistics
 from models.watch.datums import canonical_dimensions
 from models.watch.metric_validation import validate_put_metric_data
 from models.watch.statistics import STATISTICS
-from tasks.routing import METRICS_QUEUE
 from web.api.schemas import watches as schemas
 from web.api.watch.http import (
     READ_ERRORS,
@@ -31,7 +30,7 @@ from web.api.watch.http import (
     query_args,
 )
 from web.auth import require_tenant
-from web.context import web_context
+from web.metric_ingest import enqueue_batch
 from web.sessions import db_session
 
 DEFAULT_STATISTICS_PERIOD = 60
@@ -138,11 +137,6 @@ class MetricData(Resource):
         principal = require_tenant(tenant_id)
         loaded = load(schemas.MetricDataSchema, json_body())
         datums = validate_put_metric_data(loaded.namespace, loaded.metric_data, now())
-        # The request id names the batch, so a redelivered ingest task finds it stored.
-        web_context().celery.send_task(
-            "metrics.ingest_batch",
-            args=[principal.tenant_id, g.request_id, [d.to_message() for d in datums], None],
-            queue=METRICS_QUEUE,
-        )
+        enqueue_batch(principal.tenant_id, g.request_id, datums)
         accepted = {"batch_id": g.request_id, "accepted": len(datums)}
         return dump(schemas.MetricDataAcceptedSchema, accepted), 202

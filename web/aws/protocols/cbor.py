@@ -90,7 +90,7 @@ def parse(request: AwsRequest) -> ParsedCall:
     operation = model.operation(found["operation"], NAME)
     document = _decode(request.payload)
     shape = operation.input_shape
-    params = _READER.read_members(shape, document) if shape is not None else {}
+    params = _READER.read_document(shape, document) if shape is not None else {}
     return ParsedCall(NAME, operation.name, params, sent_query_mode(request))
 
 

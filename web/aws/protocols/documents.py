@@ -23,13 +23,89 @@ def _is_null(value: object) -> bool:
 
 @dataclass(frozen=True)
 class DocumentReader:
-    """Turns a decoded request document into params typed per the input shape."""
+    """Turns a decoded request document into params typed per the input shape.
+
+    Two walkers with the same rules. The fast one runs functions compiled once per shape
+    and tracks no paths (building `MetricData.member.713.Dimensions.member.1.Value` for
+    every value cost a third of a 1000-datum PutMetricData). When it meets anything it
+    refuses, the request is read again by the path-tracking walker below, whose error
+    names the member: errors are rare, and that walker is the one that decides them.
+    """
 
     # (value, query-style path) -> tz-aware UTC datetime; raises InvalidParameterValue.
     timestamp: Callable[[Any, str], datetime]
     blob: Callable[[Any, str], bytes]
     # Values that mean "member not sent" (JSON null; CBOR null and undefined).
     is_absent: Callable[[object], bool] = field(default=_is_null)
+    _compiled: dict[str, Callable[[Any], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def read_document(self, shape: Shape, document: dict) -> dict[str, Any]:
+        """The params of a whole request document (the codecs' entry point)."""
+        try:
+            return self._reader(shape)(document)  # type: ignore[no-any-return]
+        except Exception:
+            # Whatever the fast walker refused (a wrong type, a bad timestamp), the
+            # path-tracking walker reads again: it decides the error and words it.
+            return self.read_members(shape, document)
+
+    def _reader(self, shape: Shape) -> Callable[[Any], Any]:
+        found = self._compiled.get(shape.name)
+        if found is None:
+            found = self._compile(shape)
+        return found
+
+    def _compile(self, shape: Shape) -> Callable[[Any], Any]:
+        kind = shape.type_name
+        is_absent = self.is_absent
+        if kind == "structure":
+            fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+
+            def read_structure(value: Any) -> dict[str, Any]:
+                if not isinstance(value, dict):
+                    raise _Refused
+                params = {}
+                for name, wire_name, read in fields:
+                    item = value.get(wire_name)
+                    if not is_absent(item):
+                        params[name] = read(item)
+                return params
+
+            self._compiled[shape.name] = read_structure  # before members: recursion ends
+            fields += [
+                (name, member.serialization.get("name", name), self._reader(member))
+                for name, member in shape.members.items()
+            ]
+            return read_structure
+        if kind == "list":
+            member = self._reader(shape.member)
+
+            def reader(value: Any) -> Any:
+                if not isinstance(value, list):
+                    raise _Refused
+                return [member(item) for item in value]
+
+        elif kind == "map":
+            key, item = self._reader(shape.key), self._reader(shape.value)
+
+            def reader(value: Any) -> Any:
+                if not isinstance(value, dict):
+                    raise _Refused
+                return {key(k): item(v) for k, v in value.items()}
+
+        elif kind in _FAST_SCALARS:
+            reader = _FAST_SCALARS[kind]
+        elif kind == "timestamp":
+            timestamp = self.timestamp
+            reader = lambda value: timestamp(value, "")  # noqa: E731
+        elif kind == "blob":
+            blob = self.blob
+            reader = lambda value: blob(value, "")  # noqa: E731
+        else:
+            reader = _as_is  # no other types occur in CloudWatch input shapes
+        self._compiled[shape.name] = reader
+        return reader
 
     def read(self, shape: Shape, value: Any, path: str) -> Any:
         reader = getattr(self, f"_read_{shape.type_name}", None)
@@ -102,6 +178,53 @@ class DocumentReader:
 
     def _read_blob(self, shape: Shape, value: Any, path: str) -> bytes:
         return self.blob(value, path)
+
+
+class _Refused(Exception):
+    """The fast reader met a value of the wrong type: read again, tracking paths."""
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _fast_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Refused
+    return value
+
+
+def _fast_boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Refused
+    return value
+
+
+def _fast_integer(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise _Refused
+
+
+def _fast_double(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value in NON_FINITE_WORDS:
+        return NON_FINITE_WORDS[value]
+    raise _Refused
+
+
+# The same rules as DocumentReader's _read_<type> methods, without the path.
+_FAST_SCALARS: dict[str, Callable[[Any], Any]] = {
+    "string": _fast_string,
+    "boolean": _fast_boolean,
+    "integer": _fast_integer,
+    "long": _fast_integer,
+    "double": _fast_double,
+    "float": _fast_double,
+}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from web.aws import model
 from web.aws.errors import CloudWatchError, SerializationException
 from web.aws.protocols.common import (
@@ -70,7 +72,7 @@ def parse(request: AwsRequest) -> ParsedCall:
     operation = model.operation(name, NAME)
     document = _decode(request.payload)
     shape = operation.input_shape
-    params = _READER.read_members(shape, document) if shape is not None else {}
+    params = _READER.read_document(shape, document) if shape is not None else {}
     return ParsedCall(NAME, operation.name, params, sent_query_mode(request))
 
 
@@ -79,10 +81,15 @@ def _decode(payload: bytes) -> dict:
     if not payload.strip():
         return {}
     try:
-        document = json.loads(payload)
-    except (ValueError, RecursionError):
-        # ValueError covers bad UTF-8 as well as bad JSON.
-        raise SerializationException("The request body is not valid JSON.") from None
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        # orjson is strict JSON; the json module also takes what some clients send (NaN and
+        # Infinity literals, integers beyond 64 bits) and is what decides what is refused.
+        try:
+            document = json.loads(payload)
+        except (ValueError, RecursionError):
+            # ValueError covers bad UTF-8 as well as bad JSON.
+            raise SerializationException("The request body is not valid JSON.") from None
     if not isinstance(document, dict):
         raise SerializationException("The request body must be a JSON object.")
     return document
