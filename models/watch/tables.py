@@ -82,7 +82,9 @@ class Datapoint(WatchBase):
     sum: Mapped[float] = mapped_column(Float)
     minimum: Mapped[float] = mapped_column(Float)
     maximum: Mapped[float] = mapped_column(Float)
-    distribution: Mapped[Any | None] = mapped_column(JSON)
+    # SQL NULL when there is none (most datums: a plain Value keeps no distribution), not a
+    # JSON 'null' document serialised for every row.
+    distribution: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
 
 
 class MetricRollup(WatchBase):
