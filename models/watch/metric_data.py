@@ -44,6 +44,7 @@ from models.watch.metric_data_results import (
 from models.watch.metric_data_validation import (
     SCAN_BY,
     evaluation_order,
+    label_options_problems,
     query_problems,
     raise_constraint_violations,
     required,
@@ -120,6 +121,7 @@ def plan_queries(
     next_token: str | None = None,
     *,
     require_returned: bool = False,
+    label_options: dict[str, Any] | None = None,
 ) -> Plan:
     """Validate a GetMetricData request (§3.3) and say what to read and compute.
 
@@ -131,6 +133,7 @@ def plan_queries(
     raise_constraint_violations(queries, scan_by)
 
     problems, parsed = query_problems(queries)
+    problems += label_options_problems(label_options)
     if require_returned and queries and not problems and not _returned_ids(queries):
         problems.append((ConstraintViolationError, NOTHING_RETURNED))
     if start is None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -82,6 +83,24 @@ def raise_constraint_violations(queries: list[dict[str, Any]], scan_by: str) -> 
         raise ConstraintViolationError(
             f"{len(lines)} validation {noun} detected: {'; '.join(lines)}"
         )
+
+
+# LabelOptions.Timezone: +HHMM or -HHMM (§3.3). We accept and check it; dynamic labels,
+# the only thing it changes, are not rendered here, so it has no other effect.
+_TIMEZONE = re.compile(r"[+-](?:[01]\d|2[0-3])[0-5]\d")
+
+
+def label_options_problems(options: dict[str, Any] | None) -> list[Problem]:
+    timezone = (options or {}).get("Timezone")
+    if timezone is None or _TIMEZONE.fullmatch(timezone):
+        return []
+    return [
+        (
+            InvalidParameterError,
+            f"The value {timezone} for parameter LabelOptions.Timezone is invalid: use the "
+            "format +HHMM or -HHMM (for example -0500).",
+        )
+    ]
 
 
 def _too_long(value: Any, coral: str, maximum: int) -> list[str]:

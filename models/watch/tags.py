@@ -81,7 +81,7 @@ def tag_resource(
     session: Session, tenant_id: str, kind: str, name: str, tags: Sequence[tuple[str, str]]
 ) -> None:
     if not _exists(session, tenant_id, kind, name):
-        raise ResourceNotFoundError(f"The {kind} {name} does not exist.")
+        raise ResourceNotFoundError(kind, name)
     merged = dict(list_tags(session, tenant_id, kind, name))
     merged.update(dict(tags))
     if len(merged) > MAX_TAGS:
@@ -95,10 +95,15 @@ def untag_resource(
     session: Session, tenant_id: str, kind: str, name: str, keys: Sequence[str]
 ) -> None:
     if not _exists(session, tenant_id, kind, name):
-        raise ResourceNotFoundError(f"The {kind} {name} does not exist.")
+        raise ResourceNotFoundError(kind, name)
     remaining = [(k, v) for k, v in list_tags(session, tenant_id, kind, name) if k not in keys]
     replace_tags(session, tenant_id, kind, name, remaining)
 
 
 class ResourceNotFoundError(NotFoundError):
-    """Tag/Untag on an unknown ARN: ResourceNotFoundException, not ResourceNotFound."""
+    """Tag/Untag on an unknown ARN: ResourceNotFoundException, not ResourceNotFound. Its
+    modelled members name the resource: ResourceType (alarm, dashboard) and ResourceId."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(f"The {kind} {name} does not exist.")
+        self.error_members = {"ResourceType": kind, "ResourceId": name}

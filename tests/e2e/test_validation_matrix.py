@@ -756,6 +756,13 @@ CASES: list[Case] = [
     ),
     # ---- GetMetricData (§3.3) ----
     Case(
+        # [?] AWS's text for a malformed timezone is not recorded; the format is §3.3's.
+        "gmd_bad_label_timezone", "GetMetricData",
+        gmd(metric_stat("m1"), LabelOptions={"Timezone": "EST"}),
+        "InvalidParameterValue", 400,
+        "The value EST for parameter LabelOptions.Timezone is invalid",
+    ),
+    Case(
         "gmd_id_not_matching_pattern", "GetMetricData",
         gmd(metric_stat("5xx_error_FooBar_average")),
         "ValidationError", 400,
@@ -1498,6 +1505,10 @@ def test_validation_error(
         messages = response["dashboardValidationMessages"]
         assert messages, "DashboardInvalidInputError carries dashboardValidationMessages"
         assert all({"DataPath", "Message"} <= set(m) for m in messages)
+    if case.code == "ResourceNotFoundException":
+        # The shape's modelled members name the resource (the alarm is ctx.name).
+        assert response.get("ResourceType") == "alarm", response
+        assert response.get("ResourceId") == ctx.name, response
     if case.stores_nothing:
         _assert_nothing_stored(ctx)
 

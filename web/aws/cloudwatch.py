@@ -97,6 +97,7 @@ def get_metric_data(principal: Principal, params: dict[str, Any]) -> dict[str, A
         scan_by=params.get("ScanBy"),
         next_token=params.get("NextToken"),
         require_returned=True,
+        label_options=params.get("LabelOptions"),
     )
     return metric_queries.run_plan(db_session("watch"), principal.tenant_id, plan)
 

@@ -58,5 +58,6 @@ def map_domain_error(
                 and aws_class.shape not in model.modelled_errors(operation)
             ):
                 aws_class = _WHERE_MODELLED[aws_class]
-            return aws_class(error.message)
+            # Members the error's shape models beside the message (ResourceNotFoundException's).
+            return aws_class(error.message, **getattr(error, "error_members", {}))
     return aws.InternalFailure()

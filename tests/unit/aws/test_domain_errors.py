@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import errors as domain
+from models.watch.tags import ResourceNotFoundError
 from web.aws import errors as aws
 from web.aws.domain_errors import map_domain_error
 from web.aws.model import modelled_errors
@@ -66,3 +67,10 @@ def test_modelled_errors_come_from_botocore_model() -> None:
     assert "InvalidNextToken" in modelled_errors("DescribeAlarms")
     assert modelled_errors("DescribeAlarmsForMetric") == frozenset()
     assert modelled_errors("PutMetricStream") == frozenset()  # out of scope
+
+
+def test_tagging_an_unknown_resource_names_it_in_the_modelled_members() -> None:
+    error = map_domain_error(ResourceNotFoundError("alarm", "cpu-high"), "TagResource")
+    assert type(error) is aws.ResourceNotFoundException
+    assert error.message == "The alarm cpu-high does not exist."
+    assert error.members == {"ResourceType": "alarm", "ResourceId": "cpu-high"}

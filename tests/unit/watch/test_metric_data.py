@@ -472,6 +472,21 @@ def test_a_request_that_returns_nothing_is_refused_when_asked() -> None:
     assert plan([*queries, expr("e1", "a + b")], require_returned=True).returned == ("e1",)
 
 
+@pytest.mark.parametrize("timezone", ["+0000", "-0500", "+0530", "+2359", "-1200"])
+def test_label_timezones_in_the_documented_form_are_accepted(timezone: str) -> None:
+    assert plan([metric("a")], label_options={"Timezone": timezone}).returned == ("a",)
+
+
+@pytest.mark.parametrize("timezone", ["EST", "+5", "0500", "+05:00", "+2400", "-0560", ""])
+def test_other_label_timezones_are_refused(timezone: str) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        plan([metric("a")], label_options={"Timezone": timezone})
+    assert caught.value.message == (
+        f"The value {timezone} for parameter LabelOptions.Timezone is invalid: use the format "
+        "+HHMM or -HHMM (for example -0500)."
+    )
+
+
 def test_metrics_function_needs_every_metric() -> None:
     queries = [metric("a", ReturnData=False), metric("b", ReturnData=False)]
     planned = plan([*queries, expr("e1", "SUM(METRICS())")])
