@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.errors import ConflictError, InvalidInputError, NotFoundError
@@ -158,9 +158,25 @@ def lookup_access_key(
     session: Session, box: SecretBox, access_key_id: str
 ) -> tuple[str, Principal] | None:
     """The secret and principal of an active access key, for SigV4 verification."""
-    # The tenant in the same query: this runs for every signed request.
-    key = session.get(AccessKey, access_key_id, options=[joinedload(AccessKey.tenant)])
-    if key is None or key.revoked_at is not None or not key.tenant.enabled:
+    # One Core query with the tenant joined, no ORM objects: this runs for every signed
+    # request (an ORM get with the relationship was a third of a PutMetricAlarm's time).
+    key = session.execute(
+        select(
+            AccessKey.access_key_id,
+            AccessKey.tenant_id,
+            AccessKey.secret_ciphertext,
+            AccessKey.principal_kind,
+            AccessKey.stack_id,
+            AccessKey.resource_name,
+            AccessKey.revoked_at,
+            AccessKey.retire_at,
+            Tenant.name.label("tenant_name"),
+            Tenant.enabled.label("tenant_enabled"),
+        )
+        .join(Tenant, Tenant.id == AccessKey.tenant_id)
+        .where(AccessKey.access_key_id == access_key_id)
+    ).one_or_none()
+    if key is None or key.revoked_at is not None or not key.tenant_enabled:
         return None
     now = utcnow()
     if key.retire_at is not None and key.retire_at <= now:
@@ -175,7 +191,7 @@ def lookup_access_key(
         )  # the caller commits (web/aws/authentication.py)
     principal = Principal(
         tenant_id=key.tenant_id,
-        tenant_name=key.tenant.name,
+        tenant_name=key.tenant_name,
         kind=key.principal_kind,
         access_key_id=key.access_key_id,
         stack_id=key.stack_id,
