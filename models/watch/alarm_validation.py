@@ -36,6 +36,7 @@ from models.errors import (
     InvalidParameterError,
     MissingParameterError,
 )
+from models.watch.constraints import enum_line, length_line, minimum_line, raise_violations
 from models.watch.datums import Dimensions, canonical_dimensions
 from models.watch.metric_data_validation import query_problems
 from models.watch.metric_validation import (
@@ -152,53 +153,18 @@ def _raise(problems: Sequence[Problem]) -> None:
         raise problems[0][0]("\n".join(message for _, message in problems))
 
 
-def enum_problem(value: Any, coral: str, allowed: Sequence[str]) -> str | None:
-    if value is None or value in allowed:
-        return None
-    return (
-        f"Value '{value}' at '{coral}' failed to satisfy constraint: "
-        f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-    )
-
-
-def length_problem(value: Any, coral: str, maximum: int, minimum: int = 1) -> str | None:
-    """A model length constraint (§1.6), in Coral's words."""
-    if not isinstance(value, str):
-        return None
-    if len(value) > maximum:
-        return (
-            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {maximum}"
-        )
-    if len(value) < minimum:
-        return (
-            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
-            f"Member must have length greater than or equal to {minimum}"
-        )
-    return None
-
-
-def range_problem(value: Any, coral: str, minimum: int) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value < minimum:
-        return (
-            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
-            f"Member must have value greater than or equal to {minimum}"
-        )
-    return None
-
-
 def validate_describe_alarms_filters(params: dict[str, Any]) -> None:
     """DescribeAlarms' model constraints (§3.7): StateValue, and the lengths of the name and
     action filters. ValidationError listing every one broken."""
-    raise_enum_problems(
+    raise_violations(
         [
-            enum_problem(params.get("StateValue"), "stateValue", STATES),
-            length_problem(params.get("AlarmNamePrefix"), "alarmNamePrefix", ALARM_NAME_MAX),
-            length_problem(params.get("ActionPrefix"), "actionPrefix", ACTION_MAX),
-            length_problem(
-                params.get("ChildrenOfAlarmName"), "childrenOfAlarmName", ALARM_NAME_MAX
+            enum_line(params.get("StateValue"), "stateValue", STATES),
+            length_line(params.get("AlarmNamePrefix"), "alarmNamePrefix", ALARM_NAME_MAX, 1),
+            length_line(params.get("ActionPrefix"), "actionPrefix", ACTION_MAX, 1),
+            length_line(
+                params.get("ChildrenOfAlarmName"), "childrenOfAlarmName", ALARM_NAME_MAX, 1
             ),
-            length_problem(params.get("ParentsOfAlarmName"), "parentsOfAlarmName", ALARM_NAME_MAX),
+            length_line(params.get("ParentsOfAlarmName"), "parentsOfAlarmName", ALARM_NAME_MAX, 1),
         ]
     )
 
@@ -206,21 +172,13 @@ def validate_describe_alarms_filters(params: dict[str, Any]) -> None:
 def validate_describe_alarms_for_metric(params: dict[str, Any]) -> None:
     """DescribeAlarmsForMetric's model constraints (§3.8): the filters are looked up as
     given (a Period no alarm can have matches nothing), but enums and ranges hold."""
-    raise_enum_problems(
+    raise_violations(
         [
-            enum_problem(params.get("Statistic"), "statistic", STATISTICS),
-            enum_problem(params.get("Unit"), "unit", STANDARD_UNITS),
-            range_problem(params.get("Period"), "period", 1),
+            enum_line(params.get("Statistic"), "statistic", STATISTICS),
+            enum_line(params.get("Unit"), "unit", STANDARD_UNITS),
+            minimum_line(params.get("Period"), "period", 1),
         ]
     )
-
-
-def raise_enum_problems(lines: Sequence[str | None]) -> None:
-    found = [line for line in lines if line]
-    if found:
-        count = len(found)
-        noun = "error" if count == 1 else "errors"
-        raise ConstraintViolationError(f"{count} validation {noun} detected: " + "; ".join(found))
 
 
 def alarm_name_problems(name: Any, path: str = "AlarmName") -> list[Problem]:
@@ -346,15 +304,15 @@ def _common_problems(params: dict[str, Any], *, composite: bool) -> list[Problem
 
 
 def validate_put_metric_alarm(params: dict[str, Any]) -> MetricAlarmConfig:
-    raise_enum_problems(
+    raise_violations(
         [
-            enum_problem(params.get("Statistic"), "statistic", STATISTICS),
-            enum_problem(
+            enum_line(params.get("Statistic"), "statistic", STATISTICS),
+            enum_line(
                 params.get("ComparisonOperator"),
                 "comparisonOperator",
                 STATIC_OPERATORS + BAND_OPERATORS,
             ),
-            enum_problem(params.get("Unit"), "unit", STANDARD_UNITS),
+            enum_line(params.get("Unit"), "unit", STANDARD_UNITS),
         ]
     )
     problems = _common_problems(params, composite=False)
@@ -664,7 +622,7 @@ def validate_put_composite_alarm(params: dict[str, Any]) -> CompositeAlarmConfig
 
 
 def validate_set_alarm_state(params: dict[str, Any]) -> ManualState:
-    raise_enum_problems([enum_problem(params.get("StateValue"), "stateValue", STATES)])
+    raise_violations([enum_line(params.get("StateValue"), "stateValue", STATES)])
     problems = alarm_name_problems(params.get("AlarmName"))
     if params.get("StateValue") is None:
         problems.append((MissingParameterError, "The parameter StateValue is required."))
@@ -700,7 +658,7 @@ class InvalidStateReasonDataError(InvalidParameterError):
 
 
 def validate_state_value(value: Any, coral: str = "stateValue") -> None:
-    raise_enum_problems([enum_problem(value, coral, STATES)])
+    raise_violations([enum_line(value, coral, STATES)])
 
 
 def validate_alarm_names(names: list[str] | None, *, required: bool = True) -> list[str]:

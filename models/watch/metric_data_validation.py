@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from models.errors import (
@@ -16,6 +15,7 @@ from models.errors import (
     MissingParameterError,
 )
 from models.watch import metric_math
+from models.watch.constraints import enum_line, length_line, raise_violations
 from models.watch.metric_math import Node
 from models.watch.metric_math_parser import ID_PATTERN
 from models.watch.metric_validation import (
@@ -63,26 +63,22 @@ def query_problems(queries: list[dict[str, Any]]) -> tuple[list[Problem], dict[s
 
 
 def raise_constraint_violations(queries: list[dict[str, Any]], scan_by: str) -> None:
-    lines: list[str] = []
+    lines: list[str | None] = []
     for i, query in enumerate(queries, start=1):
         coral = f"metricDataQueries.{i}.member"
-        lines += _too_long(query.get("Id"), f"{coral}.id", ID_MAX)
-        lines += _too_long(query.get("Expression"), f"{coral}.expression", EXPRESSION_MAX)
         stat = query.get("MetricStat") or {}
         metric = stat.get("Metric") or {}
         at = f"{coral}.metricStat.metric"
-        lines += _too_long(metric.get("Namespace"), f"{at}.namespace", NAMESPACE_MAX)
-        lines += _too_long(metric.get("MetricName"), f"{at}.metricName", METRIC_NAME_MAX)
-        unit = stat.get("Unit")
-        if unit and unit not in STANDARD_UNITS:
-            lines.append(_enum_line(unit, f"{coral}.metricStat.unit", STANDARD_UNITS))
-    if scan_by not in SCAN_BY:
-        lines.append(_enum_line(scan_by, "scanBy", SCAN_BY))
-    if lines:
-        noun = "error" if len(lines) == 1 else "errors"
-        raise ConstraintViolationError(
-            f"{len(lines)} validation {noun} detected: {'; '.join(lines)}"
-        )
+        lines += [
+            length_line(query.get("Id"), f"{coral}.id", ID_MAX),
+            length_line(query.get("Expression"), f"{coral}.expression", EXPRESSION_MAX),
+            length_line(metric.get("Namespace"), f"{at}.namespace", NAMESPACE_MAX),
+            length_line(metric.get("MetricName"), f"{at}.metricName", METRIC_NAME_MAX),
+            # An empty Unit is left out, as a missing one.
+            enum_line(stat.get("Unit") or None, f"{coral}.metricStat.unit", STANDARD_UNITS),
+        ]
+    lines.append(enum_line(scan_by, "scanBy", SCAN_BY))
+    raise_violations(lines)
 
 
 # LabelOptions.Timezone: +HHMM or -HHMM (§3.3). We accept and check it; dynamic labels,
@@ -101,22 +97,6 @@ def label_options_problems(options: dict[str, Any] | None) -> list[Problem]:
             "format +HHMM or -HHMM (for example -0500).",
         )
     ]
-
-
-def _too_long(value: Any, coral: str, maximum: int) -> list[str]:
-    if isinstance(value, str) and len(value) > maximum:
-        return [
-            f"Value '{value}' at '{coral}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {maximum}"
-        ]
-    return []
-
-
-def _enum_line(value: str, coral: str, allowed: Iterable[str]) -> str:
-    return (
-        f"Value '{value}' at '{coral}' failed to satisfy constraint: "
-        f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-    )
 
 
 # --- One query -----------------------------------------------------------------------------------

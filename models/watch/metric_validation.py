@@ -50,12 +50,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.errors import (
-    ConstraintViolationError,
     DomainError,
     InvalidParameterCombinationError,
     InvalidParameterError,
     MissingParameterError,
 )
+from models.watch.constraints import enum_line, raise_violations
 from models.watch.datums import Datum, canonical_dimensions
 from models.watch.entity_validation import (
     EntityProblem,
@@ -128,18 +128,12 @@ def accept_put_metric_data(
     """`validate_put_metric_data`, with what a lenient request's response must report."""
     groups = _datum_groups(metric_data, entity_metric_data)
 
-    unit_lines = [
-        f"Value '{d['Unit']}' at '{coral}.unit' failed to satisfy constraint: "
-        f"Member must satisfy enum value set: [{', '.join(STANDARD_UNITS)}]"
-        for _, coral, d in _each_datum(groups)
-        if d.get("Unit") and d["Unit"] not in STANDARD_UNITS
-    ]
-    if unit_lines:
-        count = len(unit_lines)
-        noun = "error" if count == 1 else "errors"
-        raise ConstraintViolationError(
-            f"{count} validation {noun} detected: {'; '.join(unit_lines)}"
-        )
+    raise_violations(
+        [
+            enum_line(d.get("Unit") or None, f"{coral}.unit", STANDARD_UNITS)
+            for _, coral, d in _each_datum(groups)
+        ]
+    )
 
     problems: list[Problem] = []
     entries = list(entity_metric_data or [])

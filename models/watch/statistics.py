@@ -44,6 +44,7 @@ from models.errors import (
     InvalidParameterCombinationError,
     InvalidParameterError,
 )
+from models.watch.constraints import enum_line, raise_violations
 from models.watch.metric_validation import STANDARD_UNITS
 
 STATISTICS: tuple[str, ...] = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -148,11 +149,7 @@ def validate_statistics_request(
 
     An unknown Unit is a model enum failure: Coral's ValidationError, raised first and on
     its own (§1.6), as PutMetricData does for its units."""
-    if unit and unit not in STANDARD_UNITS:
-        raise ConstraintViolationError(
-            f"1 validation error detected: Value '{unit}' at 'unit' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(STANDARD_UNITS)}]"
-        )
+    raise_violations([enum_line(unit or None, "unit", STANDARD_UNITS)])
     problems: list[tuple[type[DomainError], str]] = []
 
     def bad(message: str, error: type[DomainError] = InvalidParameterError) -> None:

@@ -19,8 +19,6 @@ from models.identity.tenants import Principal
 from models.watch import alarm_history, alarms, suppression
 from models.watch.alarm_validation import (
     alarm_name_problems,
-    enum_problem,
-    raise_enum_problems,
     validate_alarm_names,
     validate_describe_alarms_filters,
     validate_describe_alarms_for_metric,
@@ -29,6 +27,7 @@ from models.watch.alarm_validation import (
     validate_set_alarm_state,
 )
 from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM, Deployment
+from models.watch.constraints import enum_line, raise_violations
 from models.watch.datums import canonical_dimensions
 from web.alarm_effects import evaluate_soon, send_effects
 from web.aws import alarm_output
@@ -62,9 +61,9 @@ def put_composite_alarm(principal: Principal, params: dict[str, Any]) -> None:
 
 def _alarm_types(params: dict[str, Any]) -> list[str]:
     types = params.get("AlarmTypes") or [METRIC_ALARM]  # left out: metric alarms only
-    raise_enum_problems(
+    raise_violations(
         [
-            enum_problem(value, f"alarmTypes.{n}.member", alarms.ALARM_TYPES)
+            enum_line(value, f"alarmTypes.{n}.member", alarms.ALARM_TYPES)
             for n, value in enumerate(types, start=1)
         ]
     )
@@ -163,12 +162,10 @@ def describe_alarms_for_metric(principal: Principal, params: dict[str, Any]) -> 
 
 
 def describe_alarm_history(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-    raise_enum_problems(
+    raise_violations(
         [
-            enum_problem(
-                params.get("HistoryItemType"), "historyItemType", alarm_history.ITEM_TYPES
-            ),
-            enum_problem(params.get("ScanBy"), "scanBy", alarm_history.SCAN_BY),
+            enum_line(params.get("HistoryItemType"), "historyItemType", alarm_history.ITEM_TYPES),
+            enum_line(params.get("ScanBy"), "scanBy", alarm_history.SCAN_BY),
         ]
     )
     types = _alarm_types(params)
