@@ -39,6 +39,7 @@ VISIBLE_TIMEOUT = 180.0
 WARMUP_CALLS = 2  # untimed GetMetricStatistics before the measured ones (2 API workers)
 QUERY_BUDGET = 30.0  # seconds per query workload per run; fewer calls if slower
 CALL_TIMEOUT = 60  # a single query call slower than this is reported as a timeout
+WORKLOADS = ("ingest", "list", "query")  # what --only can pick
 
 
 @dataclass
@@ -345,7 +346,8 @@ ROWS = [
 ]
 
 
-def measure(target: Target, sizes: Sizes, repeat: int, log: Callable[[str], None]) -> dict:
+def measure(target: Target, sizes: Sizes, repeat: int, log: Callable[[str], None],
+            only: frozenset[str] = frozenset(WORKLOADS)) -> dict:  # fmt: skip
     runs: dict[str, list[float]] = {key: [] for key, _, _ in ROWS}
     errors: dict[str, str] = {}
     notes: list[str] = []
@@ -359,7 +361,7 @@ def measure(target: Target, sizes: Sizes, repeat: int, log: Callable[[str], None
             return None
 
     raw = RawClient(target)
-    for r in range(repeat):
+    for r in range(repeat if "ingest" in only else 0):
         for key, kind, n in (("put_boto", "boto", sizes.put_requests),
                              ("put_raw", "raw", sizes.put_requests),
                              ("put_arrays", "arrays", sizes.array_requests)):  # fmt: skip
@@ -369,7 +371,9 @@ def measure(target: Target, sizes: Sizes, repeat: int, log: Callable[[str], None
             if value is not None:
                 runs[key].append(value)
                 log(f"    run {r + 1}: {key} = {value:,.0f} dp/s")
-    listing = attempt("list_s", lambda: load_list_metrics(target, sizes.list_metrics, raw))
+    listing = None
+    if "list" in only:
+        listing = attempt("list_s", lambda: load_list_metrics(target, sizes.list_metrics, raw))
     if listing is not None:
         cw = client(target)
         for r in range(repeat):
@@ -378,7 +382,9 @@ def measure(target: Target, sizes: Sizes, repeat: int, log: Callable[[str], None
                 break
             runs["list_s"].append(value)
             log(f"    run {r + 1}: list_s = {value:.2f} s")
-    loaded = attempt("query_load_s", lambda: load_query_data(target, sizes.query_points, raw))
+    loaded = None
+    if "query" in only:
+        loaded = attempt("query_load_s", lambda: load_query_data(target, sizes.query_points, raw))
     if loaded is not None:
         namespace, seconds = loaded
         runs["query_load_s"].append(seconds)
@@ -427,7 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-moto", action="store_true")
+    parser.add_argument("--only", default=",".join(WORKLOADS),
+                        help=f"workloads to run, of {','.join(WORKLOADS)}")  # fmt: skip
     args = parser.parse_args(argv)
+    only = frozenset(w.strip() for w in args.only.split(",") if w.strip())
+    if not only <= set(WORKLOADS):
+        parser.error(f"--only takes {','.join(WORKLOADS)}")
     # SIGTERM (timeout, Ctrl-C from make) unwinds through the finally blocks that stop processes.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = QUICK if args.quick else FULL
@@ -449,13 +460,13 @@ def main(argv: list[str] | None = None) -> int:
             target = start_heatwatch(backend)
             try:
                 log(f"measuring ours-{backend}")
-                results[f"ours-{backend}"] = measure(target, sizes, args.repeat, log)
+                results[f"ours-{backend}"] = measure(target, sizes, args.repeat, log, only)
             finally:
                 target.stop()
         if moto is not None:
             # The same workloads with the same sizes, in the same run: moto side by side.
             log("measuring moto")
-            results["moto"] = measure(moto, sizes, args.repeat, log)
+            results["moto"] = measure(moto, sizes, args.repeat, log, only)
     finally:
         if moto is not None:
             moto.stop()

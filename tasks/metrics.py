@@ -34,18 +34,27 @@ log = logging.getLogger("heatwatch.metrics")
     max_retries=20,
 )
 def ingest_batch(  # type: ignore[no-untyped-def]
-    self, tenant_id: str, batch_id: str, datums: list[list[Any]], source: str | None = None
+    self,
+    tenant_id: str,
+    batch_id: str,
+    datums: list[list[Any]],
+    source: str | None = None,
+    accepted: int | None = None,
 ) -> None:
+    # `accepted` is how many MetricData items the API accepted; `datums` may be fewer, as
+    # the API adds together those bound for one stored row (datum_slots).
+    accepted = len(datums) if accepted is None else accepted
     with session_scope(context_of(self.app).watch_db) as session:
         stored = metrics.record_batch(
             session, tenant_id, batch_id, [Datum.from_message(item) for item in datums],
-            source=source,
+            source=source, accepted=accepted,
         )  # fmt: skip
     log.info(
         "batch ingested" if stored else "batch already stored",
         extra={
             "batch_id": batch_id,
-            "datapoints": len(datums),
+            "datapoints": accepted,
+            "rows": len(datums),
             "tenant_id": tenant_id,
             "source": source,
         },

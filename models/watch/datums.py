@@ -54,7 +54,7 @@ class Datum:
             self.sum,
             self.minimum,
             self.maximum,
-            None if distribution is None else [list(pair) for pair in distribution],
+            distribution,  # tuples travel as JSON arrays
         ]
 
     @classmethod
@@ -71,7 +71,8 @@ class Datum:
             sum=float(total),
             minimum=float(low),
             maximum=float(high),
-            distribution=None if dist is None else tuple((float(v), float(c)) for v, c in dist),
+            # Our own message: the pairs are floats already, only the tuples were lost.
+            distribution=None if dist is None else tuple(map(tuple, dist)),
         )
 
 

@@ -44,9 +44,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from models.errors import (
@@ -74,6 +76,7 @@ STANDARD_UNITS: tuple[str, ...] = (
     "Terabits/Second", "Count/Second", "None",
 )
 # fmt: on
+_UNIT_SET = frozenset(STANDARD_UNITS)
 NAMESPACE_MAX = 255
 METRIC_NAME_MAX = 255
 DIMENSION_NAME_MAX = 255
@@ -128,12 +131,14 @@ def accept_put_metric_data(
     """`validate_put_metric_data`, with what a lenient request's response must report."""
     groups = _datum_groups(metric_data, entity_metric_data)
 
-    raise_violations(
-        [
-            enum_line(d.get("Unit") or None, f"{coral}.unit", STANDARD_UNITS)
-            for _, coral, d in _each_datum(groups)
-        ]
-    )
+    # The lines (with their paths) are only built when some unit is not a StandardUnit.
+    if any((d.get("Unit") or DEFAULT_UNIT) not in _UNIT_SET for _, _, data in groups for d in data):
+        raise_violations(
+            [
+                enum_line(d.get("Unit") or None, f"{coral}.unit", STANDARD_UNITS)
+                for _, coral, d in _each_datum(groups)
+            ]
+        )
 
     problems: list[Problem] = []
     entries = list(entity_metric_data or [])
@@ -162,12 +167,17 @@ def accept_put_metric_data(
         problems.append((InvalidParameterError, _too_many("MetricData", MAX_METRICS)))
 
     now = _utc(now)
+    window = (now - MAX_AGE, now + MAX_AHEAD)
     datums: list[Datum] = []
     for k, (query_prefix, _, data) in enumerate(groups):
         if k > 0:  # groups after the first are the EntityMetricData entries, in order
             entry = entries[k - 1] or {}
             entity_check(entity_problems(entry.get("Entity"), f"EntityMetricData.member.{k}"))
         for n, datum in enumerate(data, start=1):
+            plain = _plain_value_datum(str(namespace), datum, now, window)
+            if plain is not None:
+                datums.append(plain)
+                continue
             found, built = _check_datum(f"{query_prefix}.member.{n}", datum, now)
             problems += found
             if not problems and built is not None:
@@ -226,10 +236,24 @@ def _namespace_problems(namespace: str | None) -> list[Problem]:
 _CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
 
 
+@lru_cache(maxsize=4096)
+def _text_is_clean(text: str, maximum: int, ascii_only: bool, no_leading_colon: bool) -> bool:
+    """Whether `text_problems` would find nothing. A 1000-datum request repeats the same few
+    names and dimension values; asking once per distinct text keeps the check off the
+    per-datum path, and the messages (which name the member) are built only on failure."""
+    if len(text) > maximum or (no_leading_colon and text.startswith(":")):
+        return False
+    if ascii_only:
+        return text.isascii() and not _CONTROL_CHARACTER.search(text) and bool(text.strip())
+    return True
+
+
 def text_problems(
     path: str, text: str, maximum: int, *, ascii_only: bool = True, no_leading_colon: bool = False
 ) -> list[Problem]:
     """Charset and length checks, in the order AWS listed them [aws-rec]: charset first."""
+    if _text_is_clean(text, maximum, ascii_only, no_leading_colon):
+        return []
     problems: list[str] = []
     if ascii_only and not text.isascii():
         problems.append(f"The value for parameter {path} contains non-ASCII characters.")
@@ -259,8 +283,15 @@ def dimension_problems(
     if maximum is not None and len(dimensions) > maximum:
         problems.append((InvalidParameterError, _too_many(base, maximum)))
     for m, dimension in enumerate(dimensions, start=1):
-        dim_path = f"{base}.member.{m}"
         name, value = dimension.get("Name"), dimension.get("Value")
+        if (
+            name
+            and value
+            and _text_is_clean(name, DIMENSION_NAME_MAX, True, True)
+            and _text_is_clean(value, DIMENSION_VALUE_MAX, True, False)
+        ):
+            continue  # the common case, without building member paths
+        dim_path = f"{base}.member.{m}"
         if not name:
             problems.append((MissingParameterError, _required(f"{dim_path}.Name")))
         else:
@@ -300,6 +331,70 @@ def validate_metric_reference(
 # --- One datum -----------------------------------------------------------------------------
 
 
+_PLAIN_MEMBERS = frozenset(
+    {"MetricName", "Dimensions", "Timestamp", "Value", "Unit", "StorageResolution"}
+)
+
+
+def _plain_value_datum(
+    namespace: str, datum: dict[str, Any], now: datetime, window: tuple[datetime, datetime]
+) -> Datum | None:
+    """The Datum of a faultless single-`Value` datum, the shape most datums have; None for
+    any other shape and for anything `_check_datum` could object to, which then decides.
+
+    A screen, not a second set of rules: each test here is one of `_check_datum`'s, asked
+    as "is it fine?" without building the member paths its messages need (at 1000 datums a
+    request, that general walk was most of the API's time). tests/unit/watch/
+    test_metric_validation.py checks both agree on valid and invalid datums.
+    """
+    if not datum.keys() <= _PLAIN_MEMBERS:
+        return None
+    value = datum.get("Value")
+    name = datum.get("MetricName")
+    if type(value) is not float or not -VALUE_LIMIT <= value <= VALUE_LIMIT:
+        return None  # NaN fails the comparison too
+    if not name or not _text_is_clean(name, METRIC_NAME_MAX, False, False):
+        return None
+    pairs = []
+    for dimension in datum.get("Dimensions") or ():
+        dim_name, dim_value = dimension.get("Name"), dimension.get("Value")
+        if not (
+            dim_name
+            and dim_value
+            and _text_is_clean(dim_name, DIMENSION_NAME_MAX, True, True)
+            and _text_is_clean(dim_value, DIMENSION_VALUE_MAX, True, False)
+        ):
+            return None
+        pairs.append((dim_name, dim_value))
+    if len(pairs) > MAX_DIMENSIONS:
+        return None
+    timestamp = datum.get("Timestamp")
+    if timestamp is None:
+        timestamp = now
+    else:
+        timestamp = _utc(timestamp)
+        if not window[0] <= timestamp <= window[1]:
+            return None
+    resolution = datum.get("StorageResolution")
+    if resolution is None:
+        resolution = DEFAULT_STORAGE_RESOLUTION
+    elif resolution not in STORAGE_RESOLUTIONS:
+        return None
+    return Datum(
+        namespace,
+        name,
+        canonical_dimensions(pairs) if len(pairs) > 1 else tuple(pairs),
+        timestamp,
+        datum.get("Unit") or DEFAULT_UNIT,
+        int(resolution),
+        1.0,
+        value,
+        value,
+        value,
+        ((value, 1.0),),
+    )
+
+
 def _check_datum(
     path: str, datum: dict[str, Any], now: datetime
 ) -> tuple[list[Problem], dict[str, Any] | None]:
@@ -311,10 +406,11 @@ def _check_datum(
     name = datum.get("MetricName")
     if not name:
         problems.append((MissingParameterError, _required(f"{path}.MetricName")))
-    else:
+    elif not _text_is_clean(name, METRIC_NAME_MAX, False, False):
         problems += text_problems(f"{path}.MetricName", name, METRIC_NAME_MAX, ascii_only=False)
     dimensions = list(datum.get("Dimensions") or [])
-    problems += dimension_problems(path, dimensions)
+    if dimensions:
+        problems += dimension_problems(path, dimensions)
 
     timestamp = _utc(datum["Timestamp"]) if datum.get("Timestamp") is not None else now
     if now - timestamp > MAX_AGE:
@@ -398,10 +494,12 @@ def _check_values(path: str, datum: dict[str, Any]) -> tuple[list[Problem], dict
                 f"The parameters {path}.Values and {path}.Counts must be of the same size.",
             )
         )
-    for i, v in enumerate(values, start=1):
-        problems += _number_problems(f"{path}.Values.member.{i}", v)
-    for i, c in enumerate(counts, start=1):
-        problems += _number_problems(f"{path}.Counts.member.{i}", c, minimum=0.0)
+    if values and not _numbers_in_range(values, -VALUE_LIMIT):
+        for i, v in enumerate(values, start=1):
+            problems += _number_problems(f"{path}.Values.member.{i}", v)
+    if counts and not _numbers_in_range(counts, 0.0):
+        for i, c in enumerate(counts, start=1):
+            problems += _number_problems(f"{path}.Counts.member.{i}", c, minimum=0.0)
     if stats is not None:
         problems += _statistic_values_problems(f"{path}.StatisticValues", stats)
     if problems:
@@ -414,8 +512,7 @@ def _check_values(path: str, datum: dict[str, Any]) -> tuple[list[Problem], dict
         return [], _summary(
             *(float(stats[k]) for k in ("SampleCount", "Sum", "Minimum", "Maximum")), None
         )
-    weights = counts or [1.0] * len(values)
-    pairs = tuple((float(v), float(c)) for v, c in zip(values, weights, strict=True) if c > 0)
+    pairs = _value_counts(values, counts)
     if not pairs:
         return [], None
     return [], _summary(
@@ -425,6 +522,23 @@ def _check_values(path: str, datum: dict[str, Any]) -> tuple[list[Problem], dict
         max(v for v, _ in pairs),
         pairs,
     )
+
+
+def _value_counts(values: list[Any], counts: list[Any]) -> tuple[tuple[float, float], ...]:
+    """Values/Counts as (value, count) pairs, one per distinct value, in first-seen order.
+
+    Values/Counts is a histogram, so a value given twice is one value with the counts added:
+    nothing a statistic reads changes, and a datum of 150 samples drawn from a few distinct
+    values (the usual shape of latencies in whole milliseconds) travels and is stored as a
+    few pairs instead of 150.
+    """
+    if not counts:
+        return tuple((value, float(n)) for value, n in Counter(map(float, values)).items())
+    merged: dict[float, float] = {}
+    for v, c in zip(map(float, values), map(float, counts), strict=True):
+        if c > 0:
+            merged[v] = merged.get(v, 0.0) + c
+    return tuple(merged.items())
 
 
 def _statistic_values_problems(path: str, stats: dict[str, Any]) -> list[Problem]:
@@ -449,6 +563,19 @@ def _statistic_values_problems(path: str, stats: dict[str, Any]) -> list[Problem
             )
         )
     return problems
+
+
+def _numbers_in_range(numbers: list[Any], minimum: float) -> bool:
+    """Whether every number is finite and within [minimum, 2^360], screened at C speed; only
+    a list that fails is checked number by number, for the messages. Infinities fail the
+    bounds; NaN compares false with everything, so it is looked for on its own."""
+    try:
+        floats = list(map(float, numbers))
+    except (TypeError, ValueError):
+        return False
+    return (
+        minimum <= min(floats) and max(floats) <= VALUE_LIMIT and not any(map(math.isnan, floats))
+    )
 
 
 def _number_problems(path: str, number: Any, *, minimum: float = -VALUE_LIMIT) -> list[Problem]:
@@ -500,6 +627,8 @@ def _java_double(v: float) -> str:
 
 def _utc(moment: datetime) -> datetime:
     """Aware datetimes are converted to UTC; a naive one is taken to be UTC already."""
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -73,8 +73,12 @@ def record_batch(
     datums: Sequence[Datum],
     *,
     source: str | None = None,
+    accepted: int | None = None,
 ) -> bool:
     """Store one accepted PutMetricData batch exactly once; False if it was already stored.
+
+    `accepted` is the request's datum count, recorded with the batch (default: the datums
+    given, which may be fewer when the caller combined them by storage slot).
 
     The batch id is claimed first with INSERT ... ON CONFLICT DO NOTHING. A redelivered batch
     (worker killed after commit, before the ack) inserts nothing; on PostgreSQL a concurrent
@@ -82,7 +86,12 @@ def record_batch(
     """
     claim = (
         _insert(session, IngestedBatch.__table__)
-        .values(batch_id=batch_id, tenant_id=tenant_id, datapoint_count=len(datums), source=source)
+        .values(
+            batch_id=batch_id,
+            tenant_id=tenant_id,
+            datapoint_count=len(datums) if accepted is None else accepted,
+            source=source,
+        )
         .on_conflict_do_nothing(index_elements=["batch_id"])
         .returning(IngestedBatch.__table__.c.batch_id)
     )
@@ -110,9 +119,7 @@ def record_batch(
                 "sum": datum.sum,
                 "minimum": datum.minimum,
                 "maximum": datum.maximum,
-                "distribution": None
-                if distribution is None
-                else [list(pair) for pair in distribution],
+                "distribution": distribution,  # JSON writes the pairs as arrays
             }
         )
         key = (metric_id, datum.unit, floor_time(stamp, 60))

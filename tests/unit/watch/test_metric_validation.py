@@ -17,7 +17,10 @@ from models.errors import (
 )
 from models.watch.datums import Datum
 from models.watch.metric_validation import (
+    _PLAIN_MEMBERS,
     STANDARD_UNITS,
+    _check_datum,
+    _plain_value_datum,
     accept_put_metric_data,
     validate_metric_reference,
     validate_put_metric_data,
@@ -656,3 +659,60 @@ def test_list_metrics_filters_need_a_name_but_not_a_value() -> None:
     # The caller counts them (30 dimensions, 10 filters): no count rule here.
     validate_metric_reference(None, None, [{"Name": f"d{i}"} for i in range(40)],
                               dimension_values_required=False)  # fmt: skip
+
+
+# --- The single-Value screen agrees with the general checks ---------------------------------
+
+PLUS_3 = timezone(timedelta(hours=3))
+# fmt: off
+PLAIN_VARIANTS = {
+    "minimal": {"MetricName": "m", "Value": 1.5},
+    "all plain members": {"MetricName": "m", "Value": -2.0, "Unit": "Bytes",
+                          "StorageResolution": 1, "Timestamp": NOW - timedelta(hours=1),
+                          "Dimensions": [{"Name": "b", "Value": "2"}, {"Name": "a", "Value": "1"}]},
+    "empty unit": {"MetricName": "m", "Value": 0.0, "Unit": ""},
+    "other time zone": {"MetricName": "m", "Value": 1.0,
+                        "Timestamp": datetime(2026, 3, 1, 14, 0, tzinfo=PLUS_3)},
+    "naive timestamp": {"MetricName": "m", "Value": 1.0, "Timestamp": datetime(2026, 3, 1, 11, 0)},
+    "oldest allowed": {"MetricName": "m", "Value": 1.0, "Timestamp": NOW - timedelta(days=14)},
+    "newest allowed": {"MetricName": "m", "Value": 1.0, "Timestamp": NOW + timedelta(hours=2)},
+    "value at the limit": {"MetricName": "m", "Value": -(2.0**360)},
+    "30 dimensions": {"MetricName": "m", "Value": 1.0,
+                      "Dimensions": [{"Name": f"d{i}", "Value": "v"} for i in range(30)]},
+    "unicode name": {"MetricName": "latência", "Value": 1.0},
+    # Each of these breaks one rule: the screen must leave them to the general checks.
+    "too old": {"MetricName": "m", "Value": 1.0, "Timestamp": NOW - timedelta(days=14, seconds=1)},
+    "too new": {"MetricName": "m", "Value": 1.0, "Timestamp": NOW + timedelta(hours=2, seconds=1)},
+    "NaN": {"MetricName": "m", "Value": math.nan},
+    "infinite": {"MetricName": "m", "Value": math.inf},
+    "beyond the limit": {"MetricName": "m", "Value": 2.0**361},
+    "no name": {"Value": 1.0},
+    "empty name": {"MetricName": "", "Value": 1.0},
+    "long name": {"MetricName": "m" * 256, "Value": 1.0},
+    "31 dimensions": {"MetricName": "m", "Value": 1.0,
+                      "Dimensions": [{"Name": f"d{i}", "Value": "v"} for i in range(31)]},
+    "dimension without value": {"MetricName": "m", "Value": 1.0, "Dimensions": [{"Name": "a"}]},
+    "dimension name with colon": {"MetricName": "m", "Value": 1.0,
+                                  "Dimensions": [{"Name": ":a", "Value": "v"}]},
+    "dimension value not ASCII": {"MetricName": "m", "Value": 1.0,
+                                  "Dimensions": [{"Name": "a", "Value": "é"}]},
+    "dimension value blank": {"MetricName": "m", "Value": 1.0,
+                              "Dimensions": [{"Name": "a", "Value": "  "}]},
+    "resolution 5": {"MetricName": "m", "Value": 1.0, "StorageResolution": 5},
+    "two value members": {"MetricName": "m", "Value": 1.0, "Values": [1.0]},
+    "statistic values": {"MetricName": "m", "StatisticValues": stats()},
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("members", PLAIN_VARIANTS.values(), ids=PLAIN_VARIANTS.keys())
+def test_the_single_value_screen_agrees_with_the_general_checks(members: dict[str, Any]) -> None:
+    window = (NOW - timedelta(days=14), NOW + timedelta(hours=2))
+    screened = _plain_value_datum(NS, members, NOW, window)
+    problems, built = _check_datum("MetricData.member.1", members, NOW)
+    if problems or built is None:
+        assert screened is None
+    elif "Value" in members and set(members) <= _PLAIN_MEMBERS:
+        assert screened == Datum(namespace=NS, **built)
+    else:
+        assert screened is None

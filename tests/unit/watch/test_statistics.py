@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections import namedtuple
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -396,6 +396,23 @@ def test_floor_and_storage_timestamps() -> None:
     assert floor_time(moment, 3600) == at(12, 0)
     assert storage_timestamp(moment, 1) == at(12, 32, 37)
     assert storage_timestamp(moment, 60) == at(12, 32)
+
+
+@pytest.mark.parametrize("seconds", [1, 60])
+def test_second_and_minute_floors_agree_with_epoch_arithmetic(seconds: int) -> None:
+    """floor_time clears fields for 1 and 60 s; that must be the epoch-multiple floor, for
+    moments before 1970 and in other time zones too."""
+    rng = random.Random(seconds)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    zones = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-7))]
+    for _ in range(2000):
+        moment = epoch + timedelta(microseconds=rng.randint(-(10**16), 4 * 10**16))
+        moment = moment.astimezone(rng.choice(zones))
+        step = timedelta(seconds=seconds)
+        expected = epoch + ((moment - epoch) // step) * step
+        floored = floor_time(moment, seconds)
+        assert floored == expected
+        assert floored.tzinfo is UTC
 
 
 # --- Aggregation ---------------------------------------------------------------------------

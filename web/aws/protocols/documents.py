@@ -60,31 +60,47 @@ class DocumentReader:
         kind = shape.type_name
         is_absent = self.is_absent
         if kind == "structure":
-            fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+            # wire name -> (member name, reader). The walk goes over the members the
+            # document holds, not every member the shape has: a datum sends 4-5 of 9.
+            by_wire: dict[str, tuple[str, Callable[[Any], Any]]] = {}
 
             def read_structure(value: Any) -> dict[str, Any]:
                 if not isinstance(value, dict):
                     raise _Refused
                 params = {}
-                for name, wire_name, read in fields:
-                    item = value.get(wire_name)
-                    if not is_absent(item):
-                        params[name] = read(item)
+                for wire_name, item in value.items():
+                    found = by_wire.get(wire_name)
+                    # Names the shape does not know are ignored, as botocore's parsers do.
+                    if found is not None and not is_absent(item):
+                        params[found[0]] = found[1](item)
                 return params
 
             self._compiled[shape.name] = read_structure  # before members: recursion ends
-            fields += [
-                (name, member.serialization.get("name", name), self._reader(member))
+            by_wire.update(
+                (member.serialization.get("name", name), (name, self._reader(member)))
                 for name, member in shape.members.items()
-            ]
+            )
             return read_structure
         if kind == "list":
             member = self._reader(shape.member)
+            if member is _fast_double:
 
-            def reader(value: Any) -> Any:
-                if not isinstance(value, list):
-                    raise _Refused
-                return [member(item) for item in value]
+                def reader(value: Any) -> Any:
+                    # Values/Counts: up to 150 numbers a datum, 150,000 a request. A list of
+                    # plain ints and floats converts in one C-level pass; anything else
+                    # (bools, "NaN" words) goes through the per-item rule.
+                    if not isinstance(value, list):
+                        raise _Refused
+                    if set(map(type, value)) <= _PLAIN_NUMBER_TYPES:
+                        return list(map(float, value))
+                    return [member(item) for item in value]
+
+            else:
+
+                def reader(value: Any) -> Any:
+                    if not isinstance(value, list):
+                        raise _Refused
+                    return [member(item) for item in value]
 
         elif kind == "map":
             key, item = self._reader(shape.key), self._reader(shape.value)
@@ -215,6 +231,9 @@ def _fast_double(value: Any) -> float:
         return NON_FINITE_WORDS[value]
     raise _Refused
 
+
+# Exactly these types (bool is an int subclass, and is refused as a number).
+_PLAIN_NUMBER_TYPES = frozenset({int, float})
 
 # The same rules as DocumentReader's _read_<type> methods, without the path.
 _FAST_SCALARS: dict[str, Callable[[Any], Any]] = {
