@@ -112,6 +112,8 @@ def finite_or_word(value: float) -> float | str:
 def as_utc(value: datetime | float) -> datetime:
     """Results may carry datetimes (naive ones mean UTC) or epoch seconds."""
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return _EPOCH + timedelta(seconds=value)
 

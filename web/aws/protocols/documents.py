@@ -279,22 +279,23 @@ class DocumentWriter:
     def _compile(self, shape: Shape) -> Callable[[Any], Any]:
         kind = shape.type_name
         if kind == "structure":
-            fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+            # member name -> (wire name, writer); the walk goes over the result's keys.
+            fields: dict[str, tuple[str, Callable[[Any], Any]]] = {}
 
             def write_structure(value: dict[str, Any]) -> dict[str, Any]:
                 document = {}
-                for name, wire_name, write in fields:
-                    item = value.get(name)
-                    if item is not None:
-                        document[wire_name] = write(item)
+                for name, item in value.items():
+                    found = fields.get(name)
+                    if found is not None and item is not None:
+                        document[found[0]] = found[1](item)
                 return document
 
             # Cached before its members are compiled, so a shape that contains itself ends.
             self._compiled[shape.name] = write_structure
-            fields += [
-                (name, member.serialization.get("name", name), self._writer(member))
+            fields.update(
+                (name, (member.serialization.get("name", name), self._writer(member)))
                 for name, member in shape.members.items()
-            ]
+            )
             return write_structure
         if kind == "list":
             member = self._writer(shape.member)
