@@ -14,6 +14,7 @@ Only after the commit, so a worker never gets an id for a row it cannot see yet.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -46,21 +47,35 @@ def send_effects(action_ids: Sequence[int], parent_ids: Sequence[int]) -> None:
 # no Redis round trip: that task has not started yet (its countdown is the longer
 # EVALUATION_DEBOUNCE_MS), so it will see every change committed before now.
 _LOCAL_WINDOW_S = EVALUATION_DEBOUNCE_MS / 1000 * 0.8
-_sent_at = -float("inf")  # time.monotonic() of this process's last send
+_MARGIN_MS = EVALUATION_DEBOUNCE_MS * 0.2  # what _LOCAL_WINDOW_S keeps short of the countdown
+# Per Redis URL (each app of a test process has its own): the time.monotonic() before which
+# this process need not ask.
+_quiet_until: dict[str, float] = {}
 
 
 def evaluate_soon() -> None:
     """Ask for an evaluation of new and changed alarms, at most once per window."""
-    global _sent_at
-    if time.monotonic() - _sent_at < _LOCAL_WINDOW_S:
+    context = web_context()
+    marker = context.settings.redis_url
+    now = time.monotonic()
+    if now < _quiet_until.get(marker, -math.inf):
         return
     try:
-        first = web_context().redis.set(_DEBOUNCE_KEY, "1", nx=True, px=EVALUATION_DEBOUNCE_MS)
+        with context.redis.pipeline(transaction=False) as pipe:
+            pipe.set(_DEBOUNCE_KEY, "1", nx=True, px=EVALUATION_DEBOUNCE_MS)
+            pipe.pttl(_DEBOUNCE_KEY)
+            first, left_ms = pipe.execute()
     except redis.RedisError:
-        first = True  # without the marker, ask anyway: an extra evaluation is harmless
+        first, left_ms = True, -1  # without the marker, ask anyway: an extra one is harmless
     if first:
-        _sent_at = time.monotonic()
-        web_context().celery.send_task(
+        _quiet_until[marker] = now + _LOCAL_WINDOW_S
+        context.celery.send_task(
             "watch.evaluate_changed", queue=WATCH_QUEUE,
             countdown=EVALUATION_DEBOUNCE_MS / 1000,
         )  # fmt: skip
+    elif left_ms > _MARGIN_MS:
+        # Another process set the marker and sent the task, with a countdown as long as the
+        # marker lives: that task starts no sooner than the marker expires, so it will see
+        # this process's changes until then too. Without this, the processes that lost the
+        # SET asked Redis again on every request (two API workers: one of them always did).
+        _quiet_until[marker] = now + (left_ms - _MARGIN_MS) / 1000

@@ -127,6 +127,17 @@ def record_configuration(
     original: dict[str, Any] | None = None,
 ) -> None:
     """kind: Create | Update | Delete."""
+    session.add(AlarmHistoryItem(**configuration_row(alarm, arn, kind, timestamp, original)))
+
+
+def configuration_row(
+    alarm: Alarm,
+    arn: str,
+    kind: str,
+    timestamp: datetime,
+    original: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ConfigurationUpdate alarm_history row of `record_configuration`, for a Core insert."""
     document = alarm_document(alarm, arn)
     key = {"Create": "createdAlarm", "Update": "updatedAlarm", "Delete": "deletedAlarm"}[kind]
     # "version" then "type" first: _CREATED finds the Create items by this prefix of the text.
@@ -136,7 +147,7 @@ def record_configuration(
             name: value for name, value in original.items() if document.get(name) != value
         }
     verb = {"Create": "created", "Update": "updated", "Delete": "deleted"}[kind]
-    record(session, alarm, "ConfigurationUpdate", f'Alarm "{alarm.name}" {verb}', data, timestamp)
+    return item_row(alarm, "ConfigurationUpdate", f'Alarm "{alarm.name}" {verb}', data, timestamp)
 
 
 def state_summary(old_state: str, new_state: str) -> str:

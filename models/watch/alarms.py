@@ -20,9 +20,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.errors import (
@@ -39,7 +40,7 @@ from models.watch.alarm_validation import (
 )
 from models.watch.composite_rules import parse_alarm_rule, reference_name
 from models.watch.metrics import dimensions_key, dimensions_text
-from models.watch.tables import Alarm, CompositeChild
+from models.watch.tables import Alarm, AlarmHistoryItem, CompositeChild
 
 METRIC_ALARM = "MetricAlarm"
 COMPOSITE_ALARM = "CompositeAlarm"
@@ -109,6 +110,20 @@ def _metric_fields(config: MetricAlarmConfig) -> dict[str, Any]:
     }
 
 
+# Pre-built Core statements for the create path, the hot one (a PutMetricAlarm per new
+# alarm): no ORM object, no unit of work, no statement built per call. Profiled in-process,
+# the ORM's find + add + flush of the alarm and its history item was 0.84 ms of a 2.1 ms
+# PutMetricAlarm.
+_ALARMS = Alarm.__table__
+_FIND = select(_ALARMS.c.id, _ALARMS.c.alarm_type).where(
+    _ALARMS.c.tenant_id == bindparam("tenant_id"), _ALARMS.c.name == bindparam("name")
+)
+_INSERT_ALARM = insert(_ALARMS)
+_INSERT_HISTORY = insert(AlarmHistoryItem.__table__)
+# Every column absent: what a row read back holds for the members a kind of alarm lacks.
+_NO_VALUES = dict.fromkeys(column.key for column in _ALARMS.columns)
+
+
 def _upsert(
     session: Session,
     deployment: Deployment,
@@ -118,35 +133,19 @@ def _upsert(
     fields: dict[str, Any],
     alarm_tags: Sequence[tuple[str, str]],
     now: datetime,
-) -> Alarm:
-    alarm = find_alarm(session, tenant_id, name)
+) -> int:
+    """The alarm's id, created or replaced."""
+    connection = session.connection()
+    found = connection.execute(_FIND, {"tenant_id": tenant_id, "name": name}).first()
     arn = deployment.alarm_arn(tenant_id, name)
-    if alarm is None:
-        alarm = Alarm(
-            tenant_id=tenant_id,
-            name=name,
-            alarm_type=alarm_type,
-            state_value="INSUFFICIENT_DATA",
-            state_reason=INITIAL_REASON,
-            state_reason_data=None,
-            state_updated_at=now,
-            state_transitioned_at=now,
-            config_updated_at=now,
-            version=1,
-            next_evaluation_at=now,  # evaluated right after creation
-            **fields,
-        )
-        session.add(alarm)
-        # Tags count only when the alarm is created (§3.5). A deleted alarm's tags went with
-        # it, so there are none to replace: add them, and flush everything once.
-        tags.add_tags(session, tenant_id, "alarm", name, alarm_tags)
-        alarm_history.record_configuration(session, alarm, arn, "Create", now)
-        session.flush()
-        return alarm
-    if alarm.alarm_type != alarm_type:
+    if found is None:
+        return _create(connection, tenant_id, alarm_type, name, fields, alarm_tags, arn, now)
+    if found.alarm_type != alarm_type:
         raise ConstraintViolationError(
-            f"An alarm named {name} already exists as a {alarm.alarm_type}."
+            f"An alarm named {name} already exists as a {found.alarm_type}."
         )
+    alarm = session.get(Alarm, found.id)
+    assert alarm is not None  # read in this transaction just above
     original = alarm_history.alarm_document(alarm, arn)
     for key, value in fields.items():
         setattr(alarm, key, value)
@@ -155,7 +154,56 @@ def _upsert(
     alarm.next_evaluation_at = now
     session.flush()
     alarm_history.record_configuration(session, alarm, arn, "Update", now, original)
-    return alarm
+    return alarm.id
+
+
+def _create(
+    connection: Connection,
+    tenant_id: str,
+    alarm_type: str,
+    name: str,
+    fields: dict[str, Any],
+    alarm_tags: Sequence[tuple[str, str]],
+    arn: str,
+    now: datetime,
+) -> int:
+    row = {
+        "tenant_id": tenant_id,
+        "name": name,
+        "alarm_type": alarm_type,
+        "state_value": "INSUFFICIENT_DATA",
+        "state_reason": INITIAL_REASON,
+        "state_reason_data": None,
+        "state_updated_at": now,
+        "state_transitioned_at": now,
+        "config_updated_at": now,
+        "version": 1,
+        "next_evaluation_at": now,  # evaluated right after creation
+        **fields,
+    }
+    alarm_id: int = connection.execute(_INSERT_ALARM, row).inserted_primary_key[0]
+    # Tags count only when the alarm is created (§3.5). A deleted alarm's tags went with
+    # it, so there are none to replace: add them.
+    tags.insert_new_tags(connection, tenant_id, "alarm", name, alarm_tags)
+    stored = SimpleNamespace(**{**_NO_VALUES, **row, "id": alarm_id})
+    history = alarm_history.configuration_row(stored, arn, "Create", now)  # type: ignore[arg-type]
+    connection.execute(_INSERT_HISTORY, history)
+    return alarm_id
+
+
+def store_metric_alarm(
+    session: Session,
+    deployment: Deployment,
+    tenant_id: str,
+    config: MetricAlarmConfig,
+    now: datetime,
+) -> int:
+    """PutMetricAlarm's write; the id of the alarm, for callers that answer nothing about it
+    (the CloudWatch action returns an empty result: no need to read the row back)."""
+    return _upsert(
+        session, deployment, tenant_id, METRIC_ALARM, config.name,
+        _metric_fields(config), config.tags, now,
+    )  # fmt: skip
 
 
 def put_metric_alarm(
@@ -165,10 +213,10 @@ def put_metric_alarm(
     config: MetricAlarmConfig,
     now: datetime,
 ) -> Alarm:
-    return _upsert(
-        session, deployment, tenant_id, METRIC_ALARM, config.name,
-        _metric_fields(config), config.tags, now,
-    )  # fmt: skip
+    alarm_id = store_metric_alarm(session, deployment, tenant_id, config, now)
+    alarm = session.get(Alarm, alarm_id)
+    assert alarm is not None  # written in this transaction just above
+    return alarm
 
 
 def put_composite_alarm(
@@ -207,14 +255,16 @@ def put_composite_alarm(
         "actions_suppressor_wait_period": config.actions_suppressor_wait_period,
         "actions_suppressor_extension_period": config.actions_suppressor_extension_period,
     }
-    alarm = _upsert(
+    alarm_id = _upsert(
         session, deployment, tenant_id, COMPOSITE_ALARM, config.name, fields, config.tags, now
     )
-    session.execute(delete(CompositeChild).where(CompositeChild.parent_id == alarm.id))
+    session.execute(delete(CompositeChild).where(CompositeChild.parent_id == alarm_id))
     session.add_all(
-        CompositeChild(parent_id=alarm.id, child_name=name, tenant_id=tenant_id) for name in names
+        CompositeChild(parent_id=alarm_id, child_name=name, tenant_id=tenant_id) for name in names
     )
     session.flush()
+    alarm = session.get(Alarm, alarm_id)
+    assert alarm is not None  # written in this transaction just above
     return alarm
 
 

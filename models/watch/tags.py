@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from models.errors import InvalidParameterError, NotFoundError
@@ -75,6 +75,19 @@ def add_tags(
         ResourceTag(tenant_id=tenant_id, resource_kind=kind, resource_name=name, key=k, value=v)
         for k, v in dict(tags).items()
     )
+
+
+def insert_new_tags(
+    connection: Connection, tenant_id: str, kind: str, name: str, tags: Sequence[tuple[str, str]]
+) -> None:
+    """`add_tags` as one Core insert, for a resource created with Core (a new alarm)."""
+    if tags:
+        rows = [
+            {"tenant_id": tenant_id, "resource_kind": kind, "resource_name": name, "key": k,
+             "value": v}
+            for k, v in dict(tags).items()
+        ]  # fmt: skip
+        connection.execute(insert(ResourceTag.__table__), rows)
 
 
 def tag_resource(

@@ -46,7 +46,7 @@ def _deployment() -> Deployment:
 def put_metric_alarm(principal: Principal, params: dict[str, Any]) -> None:
     config = validate_put_metric_alarm(params)
     session = db_session("watch")
-    alarms.put_metric_alarm(session, _deployment(), principal.tenant_id, config, _now())
+    alarms.store_metric_alarm(session, _deployment(), principal.tenant_id, config, _now())
     session.commit()
     evaluate_soon()  # evaluated right after create or update
 

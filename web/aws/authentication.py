@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.identity.tenants import Principal, lookup_access_key
+from models.identity.tenants import Principal, lookup_access_key, lookup_writes
 from web.aws import errors
 from web.aws.request import AwsRequest
 from web.aws.sigv4 import VerifiedCredential, verify_request
@@ -33,8 +33,10 @@ def authenticate(request: AwsRequest, form_params: Sequence[tuple[str, str]] = (
         form_params=form_params,
     )
     check_session_token(credential)
-    db_session("identity").commit()  # a rotated key's first use retired its predecessor
-    return found["principal"]
+    principal = found["principal"]
+    if lookup_writes(principal):
+        db_session("identity").commit()  # a rotated key's first use retired its predecessor
+    return principal
 
 
 def check_session_token(credential: VerifiedCredential) -> None:
