@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, func, null, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.errors import InvalidPageTokenError, InvalidParameterError
-from models.watch import paging
+from models.watch import bulk_writes, paging
 from models.watch.datums import Datum, Dimensions
 from models.watch.statistics import floor_time, storage_timestamp
 from models.watch.tables import Datapoint, IngestedBatch, Metric, MetricRollup
@@ -108,19 +108,18 @@ def record_batch(
     for datum in datums:
         metric_id = metric_ids[(datum.namespace, datum.metric_name, datum.dimensions)]
         stamp = storage_timestamp(datum.timestamp, datum.storage_resolution)
-        distribution = datum.distribution_to_store
         rows.append(
-            {
-                "metric_id": metric_id,
-                "timestamp": stamp,
-                "unit": datum.unit,
-                "storage_resolution": datum.storage_resolution,
-                "sample_count": datum.sample_count,
-                "sum": datum.sum,
-                "minimum": datum.minimum,
-                "maximum": datum.maximum,
-                "distribution": distribution,  # JSON writes the pairs as arrays
-            }
+            (
+                metric_id,
+                stamp,
+                datum.unit,
+                datum.storage_resolution,
+                datum.sample_count,
+                datum.sum,
+                datum.minimum,
+                datum.maximum,
+                datum.distribution_to_store,
+            )
         )
         key = (metric_id, datum.unit, floor_time(stamp, 60))
         if key in rollups:
@@ -129,8 +128,14 @@ def record_batch(
             rollups[key] = _Rollup(datum.sample_count, datum.sum, datum.minimum, datum.maximum)
         if metric_id not in newest or stamp > newest[metric_id]:
             newest[metric_id] = stamp
-    connection.execute(Datapoint.__table__.insert(), rows)
-    _upsert_rollups(session, rollups)
+    bulk_writes.insert_datapoints(connection, rows)
+    bulk_writes.upsert_rollups(
+        connection,
+        [
+            (metric_id, unit, minute, r.sample_count, r.sum, r.minimum, r.maximum)
+            for (metric_id, unit, minute), r in sorted(rollups.items())
+        ],
+    )
     # Rows are locked in id order, as the rollups are in key order: two batches that touch
     # the same metrics on PostgreSQL then wait for each other instead of deadlocking.
     connection.execute(
@@ -182,40 +187,6 @@ def _ensure_metrics(
         for metric_id, ns, name, key in found
         if (ns, name, key) in keys
     }
-
-
-def _upsert_rollups(session: Session, rollups: dict[tuple[int, str, datetime], _Rollup]) -> None:
-    table = MetricRollup.__table__
-    statement = _insert(session, MetricRollup)
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=["metric_id", "unit", "minute_start"],
-        set_={
-            "sample_count": table.c.sample_count + excluded.sample_count,
-            "sum": table.c.sum + excluded.sum,
-            "minimum": case(
-                (excluded.minimum < table.c.minimum, excluded.minimum), else_=table.c.minimum
-            ),
-            "maximum": case(
-                (excluded.maximum > table.c.maximum, excluded.maximum), else_=table.c.maximum
-            ),
-        },
-    )
-    session.execute(
-        statement,
-        [
-            {
-                "metric_id": metric_id,
-                "unit": unit,
-                "minute_start": minute,
-                "sample_count": r.sample_count,
-                "sum": r.sum,
-                "minimum": r.minimum,
-                "maximum": r.maximum,
-            }
-            for (metric_id, unit, minute), r in sorted(rollups.items())
-        ],
-    )
 
 
 def find_metric_ids(

@@ -138,3 +138,32 @@ def test_largest_dimension_sets_fit_the_unique_key(watch_db) -> None:
         listed, _ = metrics.list_metrics(session, "t1", now=NOW, dimension_filters=[("d07", None)])
     assert len(ids) == 1
     assert [len(m["Dimensions"]) for m in listed] == [30]
+
+
+def test_rollups_add_up_across_batches_and_distributions_round_trip(watch_db) -> None:
+    """The PostgreSQL bulk path (one unnest INSERT per table): a second batch over the same
+    minute adds counts and sums and widens minimum and maximum; pairs come back as given."""
+    minute = NOW.replace(second=0)
+    pairs = ((2.5, 3.0), (7.0, 1.0))
+    histogram = Datum("App", "Lat", (("Host", "h"),), minute, "Milliseconds", 60,
+                      4.0, 14.5, 2.5, 7.0, pairs)  # fmt: skip
+    plain = Datum("App", "Lat", (("Host", "h"),), minute + timedelta(seconds=5),
+                  "Milliseconds", 60, 1.0, -1.0, -1.0, -1.0, ((-1.0, 1.0),))  # fmt: skip
+    high = Datum("App", "Lat", (("Host", "h"),), minute + timedelta(seconds=9),
+                 "Milliseconds", 60, 1.0, 40.0, 40.0, 40.0, ((40.0, 1.0),))  # fmt: skip
+    with session_scope(watch_db) as session:
+        assert metrics.record_batch(session, "t1", "first", [histogram])
+    with session_scope(watch_db) as session:
+        assert metrics.record_batch(session, "t1", "second", [plain, high])
+    with session_scope(watch_db) as session:
+        ids = metrics.find_metric_ids(session, "t1", "App", "Lat", (("Host", "h"),))
+        span = (minute - timedelta(minutes=1), minute + timedelta(minutes=1))
+        rows = metrics.fetch_datapoints(session, ids, *span)
+        (rollup,) = metrics.fetch_rollups(session, ids, *span)
+    assert (rollup.sample_count, rollup.sum, rollup.minimum, rollup.maximum) == (
+        6.0, 53.5, -1.0, 40.0
+    )  # fmt: skip
+    stored = sorted((r.sample_count, r.distribution) for r in rows)
+    # A single (value, count) pair is not stored: min = max = value say it (Datum).
+    assert stored == [(1.0, None), (1.0, None), (4.0, [[2.5, 3.0], [7.0, 1.0]])]
+    assert all(r.timestamp == minute for r in rows)
