@@ -35,8 +35,14 @@ def queue_for(task_name: str) -> str | None:
 
 
 def route_task(name: str, args, kwargs, options, task=None, **kw):  # type: ignore[no-untyped-def]
-    """Celery router: send each heatwatch task to its workload's queue."""
+    """Celery router: send each heatwatch task to its workload's queue.
+
+    The queue alone, no exchange: Celery then publishes to the default (anonymous) exchange
+    with the queue's name as routing key. Naming the queue's direct exchange made kombu's
+    Redis transport look the exchange's bindings up in Redis (SMEMBERS) on every publish,
+    an extra round trip per PutMetricData. RabbitMQ binds every queue to the default
+    exchange by its name, so both brokers deliver to the same queue as before."""
     queue = queue_for(name)
     if queue is None:
         return None
-    return {"queue": queue, "exchange": queue, "routing_key": queue}
+    return {"queue": queue}

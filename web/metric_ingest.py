@@ -28,6 +28,9 @@ def enqueue_batch(
         args=[tenant_id, batch_id, [datum.to_message() for datum in rows], source],
         kwargs={"accepted": len(datums)},
         queue=METRICS_QUEUE,
+        # The task stores no result: without this, Celery subscribes to (and later
+        # unsubscribes from) the result's Redis channel on every request.
+        ignore_result=True,
         # Said here, so that Celery does not repr up to 1000 datums into the message's
         # headers (and Flower's task list) on every request.
         argsrepr=f"({tenant_id!r}, {batch_id!r}, <{len(rows)} rows>, {source!r})",
