@@ -104,11 +104,18 @@ def single_value_datums(run: str, now: datetime) -> list[dict]:
     ]  # fmt: skip
 
 
-def array_datums(now: datetime, values: int = 150) -> list[dict]:
+def array_datums(now: datetime, values: int = 150, distinct: bool = False) -> list[dict]:
+    """Whole milliseconds 0-9 (few distinct values, as latencies often are), or with
+    `distinct` no value twice within a metric's minute: the worst case for storage, which
+    keeps one (value, count) pair per distinct value of a minute. (Distinct across the whole
+    request would not fit the 1 MB body limit; within a minute is all that storage sees.)"""
     return [
         {"MetricName": "Put", "Dimensions": [{"Name": "Host", "Value": f"h{i % HOSTS}"}],
          "Timestamp": now - timedelta(seconds=1800 * i / 1000),
-         "Values": [(i + j) % 10 for j in range(values)], "Unit": "Milliseconds"}
+         # A host's datums of one minute are at most 9 consecutive i // HOSTS.
+         "Values": [(i // HOSTS) % 16 * values + j if distinct else (i + j) % 10
+                    for j in range(values)],
+         "Unit": "Milliseconds"}
         for i in range(1000)
     ]  # fmt: skip
 
@@ -151,8 +158,8 @@ def ingest(target: Target, kind: str, requests_: int) -> float:
     """Datapoints (samples) per second from the first send until all are visible."""
     namespace = f"Bench/{kind}/{uuid.uuid4().hex[:8]}"
     now = _now()
-    if kind == "arrays":
-        payload = array_datums(now)
+    if kind in ("arrays", "distinct"):
+        payload = array_datums(now, distinct=kind == "distinct")
         per_request = 1000 * 150
     else:
         payload = single_value_datums(namespace, now)
@@ -337,6 +344,7 @@ ROWS = [
     ("put_boto", "PutMetricData 1000x1 value, boto3 (dp/s visible)", "higher"),
     ("put_raw", "PutMetricData 1000x1 value, raw client (dp/s visible)", "higher"),
     ("put_arrays", "PutMetricData 1000x150 values, boto3 (dp/s visible)", "higher"),
+    ("put_distinct", "  the same, every value distinct (dp/s visible)", "higher"),
     ("query_load_s", "load query data, raw client (s to visible)", "lower"),
     ("gms_p50", "GetMetricStatistics 1 day/60 s p50 (ms)", "lower"),
     ("gms_p99", "GetMetricStatistics 1 day/60 s p99 (ms)", "lower"),
@@ -364,7 +372,8 @@ def measure(target: Target, sizes: Sizes, repeat: int, log: Callable[[str], None
     for r in range(repeat if "ingest" in only else 0):
         for key, kind, n in (("put_boto", "boto", sizes.put_requests),
                              ("put_raw", "raw", sizes.put_requests),
-                             ("put_arrays", "arrays", sizes.array_requests)):  # fmt: skip
+                             ("put_arrays", "arrays", sizes.array_requests),
+                             ("put_distinct", "distinct", sizes.array_requests)):  # fmt: skip
             if key in errors:
                 continue
             value = attempt(key, lambda kind=kind, n=n: ingest(target, kind, n))
@@ -479,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({sizes.put_requests * 1000:,} dp) per run; {sizes.array_requests} x 1000 x 150-value "
           f"datums ({sizes.array_requests * 150_000:,} dp) per run; query data "
           f"{sizes.query_points:,} samples of one metric over 1 day (loaded as 1000-datum "
-          f"requests of 100-value arrays through the API, {sizes.query_points // 100:,} stored "
+          f"requests of 100-value arrays through the API, {sizes.query_points // 100:,} "
           f"datums); {sizes.query_calls} query calls per run; ListMetrics over "
           f"{sizes.list_metrics:,} metrics")  # fmt: skip
     if args.quick or sizes.query_points < 1_000_000 or sizes.list_metrics < 10_000:

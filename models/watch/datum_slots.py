@@ -17,8 +17,11 @@ which is what any bucket holding that statistic set would report anyway.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import chain
+from operator import itemgetter
 
 from models.watch.datums import Datum, Dimensions
 from models.watch.statistics import storage_timestamp
@@ -50,14 +53,8 @@ def combine_by_slot(datums: Sequence[Datum]) -> list[Datum]:
 
 
 def _added(group: list[Datum], stamp: datetime) -> Datum:
-    pairs: dict[float, float] | None = {}
-    for datum in group:
-        own = raw_pairs(datum)
-        if own is None:
-            pairs = None
-            break
-        for value, count in own:
-            pairs[value] = pairs.get(value, 0.0) + count  # type: ignore[index]
+    parts = [raw_pairs(datum) for datum in group]
+    pairs = None if None in parts else _merged(chain.from_iterable(parts))  # type: ignore[arg-type]
     first = group[0]
     return Datum(
         first.namespace,
@@ -70,8 +67,21 @@ def _added(group: list[Datum], stamp: datetime) -> Datum:
         sum=sum(d.sum for d in group),
         minimum=min(d.minimum for d in group),
         maximum=max(d.maximum for d in group),
-        distribution=None if pairs is None else tuple(pairs.items()),
+        distribution=pairs,
     )
+
+
+def _merged(pairs: Iterable[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """(value, count) pairs with each value once, its counts added, in first-seen order."""
+    pairs = list(pairs)
+    if set(map(itemgetter(1), pairs)) == {1.0}:
+        # Plain Values and single Values count 1 each: tallied in C, not pair by pair.
+        tally = Counter(map(itemgetter(0), pairs))
+        return tuple(zip(tally.keys(), map(float, tally.values()), strict=True))
+    merged: dict[float, float] = {}
+    for value, count in pairs:
+        merged[value] = merged.get(value, 0.0) + count
+    return tuple(merged.items())
 
 
 def raw_pairs(datum: Datum) -> tuple[tuple[float, float], ...] | None:

@@ -515,6 +515,9 @@ def _check_values(path: str, datum: dict[str, Any]) -> tuple[list[Problem], dict
     pairs = _value_counts(values, counts)
     if not pairs:
         return [], None
+    if not counts:  # each value once: the summary is over the values, at C speed
+        floats = list(map(float, values))
+        return [], _summary(float(len(floats)), math.fsum(floats), min(floats), max(floats), pairs)
     return [], _summary(
         math.fsum(c for _, c in pairs),
         math.fsum(v * c for v, c in pairs),
@@ -533,7 +536,8 @@ def _value_counts(values: list[Any], counts: list[Any]) -> tuple[tuple[float, fl
     few pairs instead of 150.
     """
     if not counts:
-        return tuple((value, float(n)) for value, n in Counter(map(float, values)).items())
+        tally = Counter(map(float, values))
+        return tuple(zip(tally.keys(), map(float, tally.values()), strict=True))
     merged: dict[float, float] = {}
     for v, c in zip(map(float, values), map(float, counts), strict=True):
         if c > 0:
