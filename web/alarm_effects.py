@@ -47,7 +47,6 @@ def send_effects(action_ids: Sequence[int], parent_ids: Sequence[int]) -> None:
 # no Redis round trip: that task has not started yet (its countdown is the longer
 # EVALUATION_DEBOUNCE_MS), so it will see every change committed before now.
 _LOCAL_WINDOW_S = EVALUATION_DEBOUNCE_MS / 1000 * 0.8
-_MARGIN_MS = EVALUATION_DEBOUNCE_MS * 0.2  # what _LOCAL_WINDOW_S keeps short of the countdown
 # Per Redis URL (each app of a test process has its own): the time.monotonic() before which
 # this process need not ask.
 _quiet_until: dict[str, float] = {}
@@ -73,9 +72,10 @@ def evaluate_soon() -> None:
             "watch.evaluate_changed", queue=WATCH_QUEUE,
             countdown=EVALUATION_DEBOUNCE_MS / 1000,
         )  # fmt: skip
-    elif left_ms > _MARGIN_MS:
-        # Another process set the marker and sent the task, with a countdown as long as the
-        # marker lives: that task starts no sooner than the marker expires, so it will see
-        # this process's changes until then too. Without this, the processes that lost the
-        # SET asked Redis again on every request (two API workers: one of them always did).
-        _quiet_until[marker] = now + (left_ms - _MARGIN_MS) / 1000
+    elif left_ms > 0:
+        # Some process (this one, or another) set the marker and sent the task, with a
+        # countdown as long as the marker lives: that task starts no sooner than the marker
+        # expires, so it will see every change committed until then. Without this, every
+        # request that lost the SET asked Redis again (two API workers: one of them nearly
+        # always; the sender too, in the last fifth of each window).
+        _quiet_until[marker] = now + left_ms / 1000

@@ -13,7 +13,7 @@ import string
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -177,10 +177,10 @@ _ACCESS_KEY_QUERY = (
 _RETIRE_PREDECESSOR = (
     update(AccessKey.__table__)
     .where(
-        AccessKey.__table__.c.replaced_by == bindparam("access_key_id"),
+        AccessKey.__table__.c.replaced_by == bindparam("b_key_id"),
         AccessKey.__table__.c.revoked_at.is_(None),
     )
-    .values(revoked_at=bindparam("now"))
+    .values(revoked_at=bindparam("b_now"))
 )
 
 
@@ -192,11 +192,15 @@ def lookup_writes(principal: Principal) -> bool:
 
 
 def lookup_access_key(
-    session: Session, box: SecretBox, access_key_id: str
+    session: Session | Connection, box: SecretBox, access_key_id: str
 ) -> tuple[str, Principal] | None:
-    """The secret and principal of an active access key, for SigV4 verification."""
-    session.flush()  # the Core execute below does not autoflush (a revocation not flushed yet)
-    connection = session.connection()
+    """The secret and principal of an active access key, for SigV4 verification (on a
+    session, or on a plain connection: the CloudWatch endpoint needs no session for it)."""
+    if isinstance(session, Session):
+        session.flush()  # the Core execute below does not autoflush (a revocation, say)
+        connection = session.connection()
+    else:
+        connection = session
     key = connection.execute(_ACCESS_KEY_QUERY, {"access_key_id": access_key_id}).one_or_none()
     if key is None or key.revoked_at is not None or not key.tenant_enabled:
         return None
@@ -213,7 +217,7 @@ def lookup_access_key(
     )
     if lookup_writes(principal):
         connection.execute(
-            _RETIRE_PREDECESSOR, {"access_key_id": key.access_key_id, "now": now}
+            _RETIRE_PREDECESSOR, {"b_key_id": key.access_key_id, "b_now": now}
         )  # the caller commits (web/aws/authentication.py)
     return box.decrypt(key.secret_ciphertext), principal
 

@@ -9,33 +9,35 @@ from web.aws import errors
 from web.aws.request import AwsRequest
 from web.aws.sigv4 import VerifiedCredential, verify_request
 from web.context import web_context
-from web.sessions import db_session
 
 
 def authenticate(request: AwsRequest, form_params: Sequence[tuple[str, str]] = ()) -> Principal:
     """The principal whose key signed this request; raises the SigV4 error classes otherwise."""
     context = web_context()
     found: dict[str, Principal] = {}
+    # A pooled connection of its own, not the request's identity session: the lookup is one
+    # Core query, and a session's transaction bookkeeping around it cost more than the query.
+    with context.databases["identity"].engine.connect() as connection:
 
-    def lookup_secret(access_key_id: str) -> str | None:
-        entry = lookup_access_key(db_session("identity"), context.secret_box, access_key_id)
-        if entry is None:
-            return None
-        secret, principal = entry
-        found["principal"] = principal
-        return secret
+        def lookup_secret(access_key_id: str) -> str | None:
+            entry = lookup_access_key(connection, context.secret_box, access_key_id)
+            if entry is None:
+                return None
+            secret, principal = entry
+            found["principal"] = principal
+            return secret
 
-    credential = verify_request(
-        request,
-        lookup_secret,
-        service="monitoring",
-        regions={context.settings.region},
-        form_params=form_params,
-    )
-    check_session_token(credential)
-    principal = found["principal"]
-    if lookup_writes(principal):
-        db_session("identity").commit()  # a rotated key's first use retired its predecessor
+        credential = verify_request(
+            request,
+            lookup_secret,
+            service="monitoring",
+            regions={context.settings.region},
+            form_params=form_params,
+        )
+        check_session_token(credential)
+        principal = found["principal"]
+        if lookup_writes(principal):
+            connection.commit()  # a rotated key's first use retired its predecessor
     return principal
 
 

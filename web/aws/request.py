@@ -7,6 +7,7 @@ can be unit-tested with bytes alone and reused by any WSGI frontend.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,21 @@ class AwsRequest:
     request_id: str = ""
     extra: dict = field(default_factory=dict)
 
-    def header(self, name: str, default: str | None = None) -> str | None:
-        lowered = name.lower()
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        # Read a dozen times per request (SigV4, the protocol, the encoding): one pass over
+        # the headers instead of one per lookup.
+        values: dict[str, list[str]] = {}
         for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return default
+            values.setdefault(key.lower(), []).append(value)
+        return values
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        values = self._by_name.get(name.lower())
+        return values[0] if values else default
 
     def header_values(self, name: str) -> list[str]:
-        lowered = name.lower()
-        return [value for key, value in self.headers if key.lower() == lowered]
+        return list(self._by_name.get(name.lower(), ()))
 
     @property
     def payload(self) -> bytes:

@@ -252,7 +252,12 @@ def _parse_amz_date(value: str) -> datetime:
     try:
         if not _AMZ_DATE_SHAPE.fullmatch(value):
             raise ValueError(value)
-        return datetime.strptime(value, _AMZ_DATE_FORMAT).replace(tzinfo=UTC)
+        # The shape is checked, so the fields are at fixed places: datetime() refuses the
+        # same out-of-range values strptime does, at a tenth of its cost (every request).
+        return datetime(
+            int(value[0:4]), int(value[4:6]), int(value[6:8]),
+            int(value[9:11]), int(value[11:13]), int(value[13:15]), tzinfo=UTC,
+        )  # fmt: skip
     except ValueError:
         raise IncompleteSignature(
             f"Date must be in ISO-8601 'basic format'. Got '{value}'. "
