@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -413,18 +413,12 @@ def aggregate(
     step = timedelta(seconds=period)
     standard = [parse_statistic(name) for name in statistics or []]
     extended = [parse_statistic(text) for text in extended_statistics or []]
-    # Keyed by the bucket's index from `start`: one timedelta division a row, and the
-    # bucket's start is computed once per bucket, not once per row.
+    if not extended:
+        return _standard_only(_bucketed(rows, start, end, step, unit_filter), start, step, standard)
     buckets: dict[tuple[int, str], Summary] = {}
-    for row in rows:
-        timestamp, unit, count, total, low, high, distribution = _fields(row)
-        if timestamp.tzinfo is not UTC:
-            timestamp = _utc(timestamp)
-        if count <= 0 or not start <= timestamp < end:
-            continue
-        if unit_filter is not None and unit != unit_filter:
-            continue
-        key = ((timestamp - start) // step, unit)
+    for key, count, total, low, high, distribution in _bucketed(
+        rows, start, end, step, unit_filter
+    ):
         summary = buckets.get(key)
         if summary is None:
             summary = buckets[key] = Summary()
@@ -435,13 +429,67 @@ def aggregate(
         point: dict[str, Any] = {"Timestamp": start + index * step, "Unit": unit}
         for stat in standard:
             point[stat.text] = summary.value(stat)
-        if not extended:
-            datapoints.append(point)
-            continue
         values = {stat.text: summary.value(stat) for stat in extended}
         available = {text: v for text, v in values.items() if v is not None}
         if available:
             point["ExtendedStatistics"] = available
+        datapoints.append(point)
+    return datapoints
+
+
+def _bucketed(
+    rows: Iterable[Any], start: datetime, end: datetime, step: timedelta, unit_filter: str | None
+) -> Iterator[tuple[tuple[int, str], float, float, float, float, Any]]:
+    """((bucket index from `start`, unit), count, sum, min, max, distribution) of each row
+    that counts: in [start, end), of the unit asked for, with samples."""
+    for row in rows:
+        timestamp, unit, count, total, low, high, distribution = _fields(row)
+        if timestamp.tzinfo is not UTC:
+            timestamp = _utc(timestamp)
+        if count <= 0 or not start <= timestamp < end:
+            continue
+        if unit_filter is not None and unit != unit_filter:
+            continue
+        yield ((timestamp - start) // step, unit), count, total, low, high, distribution
+
+
+# How each standard statistic reads a bucket's [count, sum, minimum, maximum].
+_STANDARD_VALUES: dict[str, Callable[[list[float]], float]] = {
+    "SampleCount": lambda totals: totals[0],
+    "Sum": lambda totals: totals[1],
+    "Average": lambda totals: totals[1] / totals[0],
+    "Minimum": lambda totals: totals[2],
+    "Maximum": lambda totals: totals[3],
+}
+
+
+def _standard_only(
+    bucketed: Iterable[tuple[tuple[int, str], float, float, float, float, Any]],
+    start: datetime,
+    step: timedelta,
+    standard: list[Statistic],
+) -> list[dict[str, Any]]:
+    """`aggregate` without percentiles: four running totals a bucket instead of a Summary
+    (GetMetricStatistics over a day at 60 s reads 1,440 roll-up rows; the values are the
+    ones Summary gives: it adds from 0.0 and keeps the smallest and largest)."""
+    buckets: dict[tuple[int, str], list[float]] = {}
+    for key, count, total, low, high, _ in bucketed:
+        totals = buckets.get(key)
+        if totals is None:
+            buckets[key] = [0.0 + count, 0.0 + total, low, high]
+            continue
+        totals[0] += count
+        totals[1] += total
+        if low < totals[2]:
+            totals[2] = low
+        if high > totals[3]:
+            totals[3] = high
+    readers = [(stat.text, _STANDARD_VALUES[stat.kind]) for stat in standard]
+    datapoints = []
+    for (index, unit), totals in sorted(buckets.items()):
+        point: dict[str, Any] = {"Timestamp": start + index * step, "Unit": unit}
+        for text, read in readers:
+            point[text] = read(totals)
         datapoints.append(point)
     return datapoints
 

@@ -17,6 +17,7 @@ from models.errors import (
     InvalidParameterError,
 )
 from models.watch.statistics import (
+    STATISTICS,
     Bound,
     Statistic,
     Summary,
@@ -646,3 +647,23 @@ def test_fractional_counts_weigh_percentiles() -> None:
 def test_summary_of_nothing_has_no_statistics() -> None:
     assert Summary().value(parse_statistic("Average")) is None
     assert Summary().value(parse_statistic("p50")) is None
+
+
+@pytest.mark.parametrize("period", [1, 10, 60, 300, 3600])
+def test_standard_statistics_read_the_same_with_and_without_percentiles(period: int) -> None:
+    """Without percentiles, aggregate keeps four running totals per bucket instead of a
+    Summary: every standard statistic must come out exactly as the Summary path gives it."""
+    rng = random.Random(period)
+    start = at(10, 0, 7)  # not aligned to the minute: buckets are anchored on the start
+    rows = []
+    for _ in range(3000):
+        ts = start + timedelta(seconds=rng.uniform(-100, 7300))
+        low, high = sorted((rng.uniform(-1e6, 1e6), rng.uniform(-1e6, 1e6)))
+        count = float(rng.randint(0, 5))
+        rows.append((ts, rng.choice(["None", "Bytes"]), count, rng.uniform(-1e9, 1e9), low, high,
+                     None))  # fmt: skip
+    end = start + timedelta(seconds=7200)
+    plain = aggregate(rows, start, end, period, list(STATISTICS), None, "Bytes")
+    summed = aggregate(rows, start, end, period, list(STATISTICS), ["p50"], "Bytes")
+    assert plain
+    assert [{k: v for k, v in p.items() if k != "ExtendedStatistics"} for p in summed] == plain

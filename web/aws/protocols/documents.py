@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from math import isfinite
 from typing import Any
 
 from botocore.model import Shape
@@ -305,7 +306,14 @@ class DocumentWriter:
             writer = lambda value: {key(k): item(v) for k, v in value.items()}  # noqa: E731
         elif kind in ("double", "float"):
             double = self.double
-            writer = lambda value: double(float(value))  # noqa: E731
+
+            def writer(value: Any) -> Any:
+                # A finite float, nearly every value, is what every codec writes unchanged;
+                # only the others (ints, NaN, infinities) need the codec's rule.
+                if type(value) is float and isfinite(value):
+                    return value
+                return double(float(value))
+
         elif kind in ("integer", "long"):
             writer = int
         elif kind == "boolean":
