@@ -52,7 +52,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 TREAT_MISSING_DATA: tuple[str, ...] = ("missing", "ignore", "breaching", "notBreaching")
@@ -338,42 +337,39 @@ def _plain(digits: str, exponent: int) -> str:
 
 
 def _reason_data(criteria: Criteria, evaluated: list[Window], query_date: datetime) -> str:
+    """The JSON text, written directly: it is stored for every decision that changes a
+    reason (each new alarm's first evaluation among them), and a generic dict-to-JSON walk
+    was the larger part of deciding one. Compact JSON with floats as Java doubles (AWS's
+    serializer: 1.0E10, not 1e+10); tests/unit/watch/test_reason_data_text.py checks it
+    against a generic dict-to-JSON writer."""
     real = [w for w in evaluated if w.value is not None]
-    data: dict[str, Any] = {"version": "1.0", "queryDate": _iso(query_date)}
+    parts = ['"version":"1.0"', f'"queryDate":"{_iso(query_date)}"']
     if real:
-        data["startDate"] = _iso(real[-1].start)
+        parts.append(f'"startDate":"{_iso(real[-1].start)}"')
     if criteria.unit:
-        data["unit"] = criteria.unit
+        parts.append(f'"unit":{json.dumps(criteria.unit)}')
     if criteria.statistic:
-        data["statistic"] = criteria.statistic
+        parts.append(f'"statistic":{json.dumps(criteria.statistic)}')
     elif criteria.extended_statistic:
-        data["extendedStatistic"] = criteria.extended_statistic
-    data["period"] = int(criteria.period)
-    data["recentDatapoints"] = [_value(w) for w in reversed(real)]
-    data["threshold"] = float(criteria.threshold)
-    data["evaluatedDatapoints"] = [_evaluated_entry(w) for w in evaluated]
-    return _to_json(data)
+        parts.append(f'"extendedStatistic":{json.dumps(criteria.extended_statistic)}')
+    recent = ",".join(java_double(_value(w)) for w in reversed(real))
+    entries = ",".join(_evaluated_entry(w) for w in evaluated)
+    parts += [
+        f'"period":{int(criteria.period)}',
+        f'"recentDatapoints":[{recent}]',
+        f'"threshold":{java_double(criteria.threshold)}',
+        f'"evaluatedDatapoints":[{entries}]',
+    ]
+    return "{" + ",".join(parts) + "}"
 
 
-def _evaluated_entry(window: Window) -> dict[str, Any]:
-    entry: dict[str, Any] = {"timestamp": _iso(window.start)}
-    if window.value is not None:
-        if window.sample_count is not None:
-            entry["sampleCount"] = float(window.sample_count)
-        entry["value"] = _value(window)
-    return entry
-
-
-def _to_json(obj: Any) -> str:
-    """Compact JSON like json.dumps(separators=(",", ":")), except that floats are written as
-    Java doubles (AWS's serializer), so 1e10 reads 1.0E10 rather than 1e+10."""
-    if isinstance(obj, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{_to_json(v)}" for k, v in obj.items()) + "}"
-    if isinstance(obj, list):
-        return "[" + ",".join(_to_json(v) for v in obj) + "]"
-    if isinstance(obj, float):
-        return java_double(obj)
-    return json.dumps(obj)
+def _evaluated_entry(window: Window) -> str:
+    entry = f'{{"timestamp":"{_iso(window.start)}"'
+    if window.value is None:
+        return entry + "}"
+    if window.sample_count is not None:
+        entry += f',"sampleCount":{java_double(window.sample_count)}'
+    return entry + f',"value":{java_double(window.value)}}}'
 
 
 # --- Dates --------------------------------------------------------------------------------

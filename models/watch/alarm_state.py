@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +27,19 @@ from models.watch.tables import Alarm, AlarmAction, AlarmHistoryItem, CompositeC
 
 # Aodh's names for the states, used in webhook bodies so Aodh receivers understand them.
 AODH_STATES = {"OK": "ok", "ALARM": "alarm", "INSUFFICIENT_DATA": "insufficient data"}
+
+
+class AlarmRow(SimpleNamespace):
+    """An alarm read with Core for an evaluation: its columns as attributes, like an Alarm.
+
+    The evaluator reads every due alarm, and building ORM objects (identity map, instance
+    state, instrumented attributes) was about a third of a new alarm's evaluation, for
+    nothing: an evaluation writes with Core and never relies on lazy loads or the unit of
+    work. `StateWriter.write` updates one as it updates an Alarm."""
+
+    @classmethod
+    def from_row(cls, row: Row) -> AlarmRow:
+        return cls(**row._mapping)
 
 
 @dataclass
@@ -81,7 +95,7 @@ class StateWriter:
         self._actions: list[dict[str, Any]] = []
         self._transitioned: dict[str, set[str]] = {}  # tenant -> names
 
-    def rewrite_reasons(self, rows: list[tuple[Alarm, str, str | None, tuple]]) -> None:
+    def rewrite_reasons(self, rows: list[tuple[Alarm | AlarmRow, str, str | None, tuple]]) -> None:
         """Store new reasons of alarms whose StateValue stays: (alarm, reason, reason data,
         schedule). No effect hangs on these writes, so they go as one version-guarded
         executemany; an alarm changed meanwhile simply keeps the other writer's state."""
@@ -107,7 +121,7 @@ class StateWriter:
 
     def write(
         self,
-        alarm: Alarm,
+        alarm: Alarm | AlarmRow,
         *,
         arn: str,
         state: str,
@@ -141,7 +155,7 @@ class StateWriter:
         if result.rowcount != 1:
             return None
         old = (alarm.state_value, alarm.state_reason, alarm.state_reason_data)
-        for name, value in (
+        stored = (
             ("state_value", state),
             ("state_reason", reason),
             ("state_reason_data", reason_data),
@@ -150,8 +164,14 @@ class StateWriter:
             ("version", alarm.version + 1),
             ("last_evaluated_at", last_evaluated_at),
             ("next_evaluation_at", next_evaluation_at),
-        ):
-            set_committed_value(alarm, name, value)
+        )
+        # What the row now holds, without marking anything dirty: the caller's effects
+        # below (and a later write in this pass) read the new state and version.
+        if isinstance(alarm, AlarmRow):
+            vars(alarm).update(stored)
+        else:
+            for name, value in stored:
+                set_committed_value(alarm, name, value)
         if not transitioned:
             return False
         self._history.append(

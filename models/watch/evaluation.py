@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, tuple_, update
+from sqlalchemy import Select, bindparam, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from models.errors import DomainError
 from models.watch import alarm_rules, metric_data, metric_queries
 from models.watch.alarm_history import java_date
 from models.watch.alarm_rules import Criteria, Decision, Window
-from models.watch.alarm_state import StateWriter
+from models.watch.alarm_state import AlarmRow, StateWriter
 from models.watch.alarms import COMPOSITE_ALARM, METRIC_ALARM, Deployment
 from models.watch.composite_rules import parse_alarm_rule, reference_name
 from models.watch.statistics import Summary, parse_statistic
@@ -40,6 +40,10 @@ log = logging.getLogger("heatwatch.watch.evaluation")
 HIGH_RESOLUTION_STEP = 10
 _LOOKUP_CHUNK = 400  # metric identities per IN (...) lookup: 4 bound values each
 _FETCH_CHUNK = 500  # metric ids per datapoint query
+
+# Due alarms are read as Core rows (AlarmRow: see there why); composite children are still
+# ORM objects. Both kinds go through the functions below.
+EvaluatedAlarm = Alarm | AlarmRow
 
 
 @dataclass
@@ -58,7 +62,7 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def alarm_period(alarm: Alarm) -> int:
+def alarm_period(alarm: EvaluatedAlarm) -> int:
     if alarm.period is not None:
         return alarm.period
     periods = [
@@ -67,15 +71,15 @@ def alarm_period(alarm: Alarm) -> int:
     return min((p for p in periods if p), default=60)
 
 
-def evaluation_step(alarm: Alarm) -> int:
+def evaluation_step(alarm: EvaluatedAlarm) -> int:
     return 60 if alarm_period(alarm) >= 60 else HIGH_RESOLUTION_STEP
 
 
-def next_due(alarm: Alarm, evaluation_time: datetime) -> datetime:
+def next_due(alarm: EvaluatedAlarm, evaluation_time: datetime) -> datetime:
     return evaluation_time + timedelta(seconds=evaluation_step(alarm))
 
 
-def criteria_of(alarm: Alarm) -> Criteria:
+def criteria_of(alarm: EvaluatedAlarm) -> Criteria:
     return Criteria(
         comparison_operator=alarm.comparison_operator or "GreaterThanThreshold",
         threshold=float(alarm.threshold or 0.0),
@@ -100,6 +104,13 @@ def due_shards(session: Session, tick_at: datetime, shards: int) -> list[int]:
     return sorted(int(row.shard) for row in rows)
 
 
+_ALARMS = Alarm.__table__
+
+
+def _load(session: Session, query: Select) -> list[AlarmRow]:
+    return [AlarmRow.from_row(row) for row in session.execute(query.order_by(_ALARMS.c.id))]
+
+
 def due_alarms(
     session: Session,
     tick_at: datetime,
@@ -107,29 +118,33 @@ def due_alarms(
     shard: int | None = None,
     shards: int = 1,
     alarm_ids: Sequence[int] | None = None,
-) -> list[Alarm]:
-    query = select(Alarm).where(Alarm.next_evaluation_at <= tick_at)
+) -> list[AlarmRow]:
+    query = select(_ALARMS).where(_ALARMS.c.next_evaluation_at <= tick_at)
     if shard is not None:
-        query = query.where(Alarm.id % shards == shard)
+        query = query.where(_ALARMS.c.id % shards == shard)
     if alarm_ids is not None:
-        query = query.where(Alarm.id.in_(list(alarm_ids)))
-    return list(session.scalars(query.order_by(Alarm.id)))
+        query = query.where(_ALARMS.c.id.in_(list(alarm_ids)))
+    return _load(session, query)
 
 
-def changed_alarms(session: Session, now: datetime) -> list[Alarm]:
+def changed_alarms(session: Session, now: datetime) -> list[AlarmRow]:
     """Due alarms never evaluated, or changed since their last evaluation (PutMetricAlarm)."""
-    query = select(Alarm).where(
-        Alarm.next_evaluation_at <= now,
-        or_(Alarm.last_evaluated_at.is_(None), Alarm.config_updated_at >= Alarm.last_evaluated_at),
+    columns = _ALARMS.c
+    query = select(_ALARMS).where(
+        columns.next_evaluation_at <= now,
+        or_(
+            columns.last_evaluated_at.is_(None),
+            columns.config_updated_at >= columns.last_evaluated_at,
+        ),
     )
-    return list(session.scalars(query.order_by(Alarm.id)))
+    return _load(session, query)
 
 
 # --- Evaluating --------------------------------------------------------------------------
 
 
 def evaluate_alarms(
-    session: Session, deployment: Deployment, alarms: Sequence[Alarm], now: datetime
+    session: Session, deployment: Deployment, alarms: Sequence[EvaluatedAlarm], now: datetime
 ) -> EvaluationReport:
     """Decide every given alarm at `now` and store what changed (in the caller's transaction)."""
     report = EvaluationReport()
@@ -137,7 +152,7 @@ def evaluate_alarms(
     math = [a for a in alarms if a.alarm_type == METRIC_ALARM and a.metrics is not None]
     composites = [a for a in alarms if a.alarm_type == COMPOSITE_ALARM]
 
-    decisions: list[tuple[Alarm, datetime, Decision | None]] = []
+    decisions: list[tuple[EvaluatedAlarm, datetime, Decision | None]] = []
     windows_by_alarm = _single_metric_windows(session, single, now)
     for alarm in single:
         evaluation_time = alarm_rules.evaluation_time(now, alarm_period(alarm))
@@ -162,12 +177,12 @@ def evaluate_alarms(
 
 
 def _decide(
-    alarm: Alarm,
+    alarm: EvaluatedAlarm,
     windows: list[Window] | None,
     evaluation_time: datetime,
     now: datetime,
     report: EvaluationReport,
-) -> tuple[Alarm, datetime, Decision | None]:
+) -> tuple[EvaluatedAlarm, datetime, Decision | None]:
     if windows is None:
         report.failed += 1
         return alarm, evaluation_time, None
@@ -184,11 +199,11 @@ def _decide(
 def _store(
     writer: StateWriter,
     deployment: Deployment,
-    decisions: list[tuple[Alarm, datetime, Decision | None]],
+    decisions: list[tuple[EvaluatedAlarm, datetime, Decision | None]],
     report: EvaluationReport,
 ) -> None:
     unchanged: list[dict[str, Any]] = []
-    reasons: list[tuple[Alarm, str, str | None, tuple]] = []
+    reasons: list[tuple[EvaluatedAlarm, str, str | None, tuple]] = []
     for alarm, evaluation_time, decision in decisions:
         schedule = (evaluation_time, next_due(alarm, evaluation_time))
         _repeat_scaling_actions(writer, deployment, alarm, decision, evaluation_time)
@@ -223,7 +238,7 @@ def _store(
 def _repeat_scaling_actions(
     writer: StateWriter,
     deployment: Deployment,
-    alarm: Alarm,
+    alarm: EvaluatedAlarm,
     decision: Decision | None,
     evaluation_time: datetime,
 ) -> None:
@@ -239,7 +254,7 @@ def _repeat_scaling_actions(
         )  # fmt: skip
 
 
-_ALARMS = Alarm.__table__  # Core, not the ORM's bulk update by primary key
+# Core, not the ORM's bulk update by primary key
 _RESCHEDULE = (
     update(_ALARMS)
     .where(_ALARMS.c.id == bindparam("b_id"), _ALARMS.c.version == bindparam("b_version"))
@@ -247,7 +262,9 @@ _RESCHEDULE = (
 )
 
 
-def _reschedule_params(alarm: Alarm, schedule: tuple[datetime, datetime | None]) -> dict[str, Any]:
+def _reschedule_params(
+    alarm: EvaluatedAlarm, schedule: tuple[datetime, datetime | None]
+) -> dict[str, Any]:
     return {
         "b_id": alarm.id,
         "b_version": alarm.version,
@@ -268,14 +285,14 @@ def _count(report: EvaluationReport, written: bool | None) -> None:
 # --- Reading windows for single-metric alarms --------------------------------------------------
 
 
-def _needs_raw(alarm: Alarm) -> bool:
+def _needs_raw(alarm: EvaluatedAlarm) -> bool:
     # Rollups are per minute without distributions: sub-minute periods and percentiles read
     # raw datapoints.
     return alarm_period(alarm) < 60 or alarm.extended_statistic is not None
 
 
 def _single_metric_windows(
-    session: Session, alarms: Sequence[Alarm], now: datetime
+    session: Session, alarms: Sequence[EvaluatedAlarm], now: datetime
 ) -> dict[int, list[Window]]:
     identities = {(a.tenant_id, a.namespace, a.metric_name, a.dimensions_key) for a in alarms}
     metric_ids = _metric_ids(session, identities)
@@ -306,7 +323,7 @@ def _single_metric_windows(
     return windows
 
 
-def _identity(alarm: Alarm) -> tuple[str, str | None, str | None, str | None]:
+def _identity(alarm: EvaluatedAlarm) -> tuple[str, str | None, str | None, str | None]:
     return (alarm.tenant_id, alarm.namespace, alarm.metric_name, alarm.dimensions_key)
 
 
@@ -352,7 +369,7 @@ def _fetch(
 
 
 def _windows(
-    alarm: Alarm, rows: Sequence[Any], evaluation_time: datetime, period: int, count: int
+    alarm: EvaluatedAlarm, rows: Sequence[Any], evaluation_time: datetime, period: int, count: int
 ) -> list[Window]:
     starts = alarm_rules.window_starts(evaluation_time, period, count)
     summaries = [Summary() for _ in starts]
@@ -388,7 +405,7 @@ def _micros(delta: timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _low_sample(alarm: Alarm, stat: Any, sample_count: float) -> bool:
+def _low_sample(alarm: EvaluatedAlarm, stat: Any, sample_count: float) -> bool:
     """Too few samples for a pNN alarm (§4.3): fewer than 10/(1-p) (p >= 0.5) or 10/p."""
     if alarm.evaluate_low_sample_count_percentile != "ignore" or stat.kind != "p":
         return False
@@ -403,7 +420,7 @@ def _low_sample(alarm: Alarm, stat: Any, sample_count: float) -> bool:
 
 
 def _math_windows(
-    session: Session, alarm: Alarm, evaluation_time: datetime, now: datetime
+    session: Session, alarm: EvaluatedAlarm, evaluation_time: datetime, now: datetime
 ) -> list[Window]:
     period = alarm_period(alarm)
     count = alarm_rules.evaluation_range(alarm.evaluation_periods or 1)
@@ -430,7 +447,7 @@ def _math_windows(
 
 
 def _evaluate_composite(
-    writer: StateWriter, deployment: Deployment, alarm: Alarm, report: EvaluationReport
+    writer: StateWriter, deployment: Deployment, alarm: EvaluatedAlarm, report: EvaluationReport
 ) -> None:
     session, now = writer.session, writer.now
     # Composite alarms have no schedule: they wait for the next child transition.
@@ -500,7 +517,7 @@ def _composite_reason(
     return reason, json.dumps(data, separators=(",", ":"))
 
 
-def _in_cycle(session: Session, alarm: Alarm) -> bool:
+def _in_cycle(session: Session, alarm: EvaluatedAlarm) -> bool:
     """Does following composite children from this alarm lead back to it? (§3.6)"""
     seen: set[str] = set()
     frontier = [alarm.name]
