@@ -12,6 +12,7 @@ from config.settings import Settings
 from tasks import routing
 from tasks.context import WorkerContext
 from tasks.schedules import AlignedEvery
+from tasks.serializers import BATCH_SERIALIZER, register_serializers
 
 TASK_MODULES = ("tasks.system", "tasks.metrics", "tasks.watch", "tasks.stacks")
 # Seconds after each mark: room for the last datapoints of the window to be committed.
@@ -19,6 +20,7 @@ _TICK_OFFSET = 1.5
 
 
 def make_celery(settings: Settings) -> Celery:
+    register_serializers()
     app = Celery("heatwatch", broker=settings.broker_url, backend=settings.redis_url)
     app.conf.update(
         include=list(TASK_MODULES),
@@ -30,7 +32,7 @@ def make_celery(settings: Settings) -> Celery:
         task_create_missing_queues=False,
         task_serializer="json",
         result_serializer="json",
-        accept_content=["json"],
+        accept_content=["json", BATCH_SERIALIZER],
         result_expires=3600,
         # One message at a time per process: long and short tasks share pools fairly, and
         # a killed process holds at most one unacked message.

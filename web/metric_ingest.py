@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from models.watch.datum_slots import combine_by_slot
 from models.watch.datums import Datum
 from tasks.routing import METRICS_QUEUE
+from tasks.serializers import BATCH_SERIALIZER
 from web.context import web_context
 
 
@@ -31,6 +32,7 @@ def enqueue_batch(
         # The task stores no result: without this, Celery subscribes to (and later
         # unsubscribes from) the result's Redis channel on every request.
         ignore_result=True,
+        serializer=BATCH_SERIALIZER,  # a batch's lists of floats, in a tenth of the time
         # Said here, so that Celery does not repr up to 1000 datums into the message's
         # headers (and Flower's task list) on every request.
         argsrepr=f"({tenant_id!r}, {batch_id!r}, <{len(rows)} rows>, {source!r})",
