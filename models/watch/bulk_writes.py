@@ -13,10 +13,10 @@ UTC datetimes, JSON-able distributions), and the tests run against both backends
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, case, text
 from sqlalchemy.dialects import sqlite
 
@@ -70,7 +70,8 @@ def insert_datapoints(connection: Connection, rows: Sequence[tuple[Any, ...]]) -
     if connection.dialect.name == "postgresql":
         columns = dict(zip(DATAPOINT_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
         columns["distribution"] = [
-            None if pairs is None else json.dumps(pairs) for pairs in columns["distribution"]
+            None if pairs is None else orjson.dumps(pairs).decode()
+            for pairs in columns["distribution"]
         ]
         connection.execute(_PG_DATAPOINTS, columns)
         return
