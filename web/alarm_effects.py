@@ -9,7 +9,9 @@ tasks, through these two functions, so neither frontend has its own copy of the 
 - `send_effects(action_ids, parent_ids)`: after SetAlarmState, deliver the transition's
   actions (outbox rows) and re-evaluate the composite alarms that name the alarm.
 
-Only after the commit, so a worker never gets an id for a row it cannot see yet.
+Only after the commit, so a worker never gets an id for a row it cannot see yet. None of
+these tasks stores a result, and nobody waits for one: each send says so (ignore_result),
+or Celery would subscribe to the result's Redis channel, and unsubscribe later, every time.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ _DEBOUNCE_KEY = "heatwatch:watch:evaluate-changed"
 
 
 def _send(task: str, *args: Any) -> None:
-    web_context().celery.send_task(task, args=list(args), queue=WATCH_QUEUE)
+    web_context().celery.send_task(task, args=list(args), queue=WATCH_QUEUE, ignore_result=True)
 
 
 def send_effects(action_ids: Sequence[int], parent_ids: Sequence[int]) -> None:
@@ -70,7 +72,7 @@ def evaluate_soon() -> None:
         _quiet_until[marker] = now + _LOCAL_WINDOW_S
         context.celery.send_task(
             "watch.evaluate_changed", queue=WATCH_QUEUE,
-            countdown=EVALUATION_DEBOUNCE_MS / 1000,
+            countdown=EVALUATION_DEBOUNCE_MS / 1000, ignore_result=True,
         )  # fmt: skip
     elif left_ms > 0:
         # Some process (this one, or another) set the marker and sent the task, with a

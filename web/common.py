@@ -44,6 +44,8 @@ def _start_request() -> None:
 def _finish_request(response: Response) -> Response:
     if "x-amzn-RequestId" not in response.headers:
         response.headers["X-OpenStack-Request-ID"] = g.get("request_id_header", "")
+    if not log.isEnabledFor(logging.INFO):
+        return response  # the line's fields are read from the request: only when it is written
     principal = g.get("principal")
     log.info(
         "request",

@@ -77,6 +77,8 @@ def _decode_body(aws_request: AwsRequest) -> AwsRequest:
         raise errors.InvalidParameterValue(f"Unsupported Content-Encoding: {encoding}.")
     if len(decoded) > MAX_DECODED_BODY:
         raise RequestEntityTooLarge("The request body is larger than the 1 MB limit.")
+    if decoded is aws_request.body:
+        return aws_request  # nothing to undo: the same request, its header index kept
     return AwsRequest(
         method=aws_request.method,
         path=aws_request.path,
