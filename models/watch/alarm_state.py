@@ -33,7 +33,7 @@ class AlarmRow(SimpleNamespace):
     """An alarm read with Core for an evaluation: its columns as attributes, like an Alarm.
 
     The evaluator reads every due alarm, and building ORM objects (identity map, instance
-    state, instrumented attributes) was about a third of a new alarm's evaluation, for
+    state, instrumented attributes) was about a quarter of a new alarm's evaluation, for
     nothing: an evaluation writes with Core and never relies on lazy loads or the unit of
     work. `StateWriter.write` updates one as it updates an Alarm."""
 
