@@ -6,40 +6,16 @@ debounce window for all API processes, and no Redis round trip per request in an
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 import redis
 from flask import Flask
 
 from config.settings import Settings
-from models import migrate
 from tests.integration.test_watch_rest import queued
-from web import alarm_effects
 from web.alarm_effects import _DEBOUNCE_KEY, EVALUATION_DEBOUNCE_MS, evaluate_soon
-from web.watch_app import create_watch_app
-
-_REDIS_DBS = itertools.cycle(range(1, 16))
-
-
-@pytest.fixture
-def watch_settings(redis_settings: Settings, redis_url: str) -> Settings:
-    url = redis_url.rsplit("/", 1)[0] + f"/{next(_REDIS_DBS)}"
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-    # This process has asked nothing of this Redis yet, whatever earlier tests did.
-    alarm_effects._quiet_until.pop(url, None)
-    settings = replace(redis_settings, redis_url=url, broker_url=url)
-    migrate.upgrade_all(settings)
-    return settings
-
-
-@pytest.fixture
-def app(watch_settings: Settings, make_app) -> Flask:  # type: ignore[no-untyped-def]
-    return make_app(create_watch_app, watch_settings)
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ handlers in web/aws/ in the same app and database and compare what both frontend
 from __future__ import annotations
 
 import base64
-import itertools
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,6 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from config.settings import Settings
-from models import migrate
 from models.identity.tenants import NewCredentials, Principal
 from models.sessions import Database, session_scope
 from models.watch import alarms, metrics
@@ -28,24 +26,6 @@ from models.watch.datums import Datum
 from tests.support import create_tenant
 from web.aws import alarms as cloudwatch_alarms
 from web.aws import cloudwatch
-from web.watch_app import create_watch_app
-
-_REDIS_DBS = itertools.cycle(range(1, 16))  # db 0 is left to other tests
-
-
-@pytest.fixture
-def watch_settings(redis_settings: Settings, redis_url: str) -> Settings:
-    url = redis_url.rsplit("/", 1)[0] + f"/{next(_REDIS_DBS)}"
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-    settings = replace(redis_settings, redis_url=url, broker_url=url)
-    migrate.upgrade_all(settings)
-    return settings
-
-
-@pytest.fixture
-def app(watch_settings: Settings, make_app) -> Flask:  # type: ignore[no-untyped-def]
-    return make_app(create_watch_app, watch_settings)
 
 
 @pytest.fixture
