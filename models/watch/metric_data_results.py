@@ -68,44 +68,67 @@ def assemble_results(
         )
 
     descending = plan.scan_by == "TimestampDescending"
-    entries = []  # (Id, Label, [(seconds, value)] in ScanBy order)
+    entries = []  # (Id, Label, [(seconds, value, UTC datetime)] in ScanBy order)
     for query_id in plan.returned:
         for label, series in _labelled(plan, query_id, values.get(query_id, {})):
-            points = sorted(((_seconds(t), v) for t, v in series.items()), reverse=descending)
+            points = sorted((_point(t, v) for t, v in series.items()), reverse=descending)
             entries.append((query_id, label, points))
 
-    def order(seconds: float, index: int) -> tuple[float, int]:
-        return (-seconds if descending else seconds, index)
-
-    after = order(*plan.resume_after) if plan.resume_after else None
-    pending = sorted(
-        (order(seconds, index), index, seconds)
-        for index, (_, _, points) in enumerate(entries)
-        for seconds, _ in points
-        if after is None or order(seconds, index) > after
-    )
-    page, rest = pending[: plan.max_datapoints], pending[plan.max_datapoints :]
-    shown = {(index, seconds) for _, index, seconds in page}
-    unfinished = {index for _, index, _ in rest}
-
+    kept, unfinished, last = _page(plan, [points for _, _, points in entries], descending)
     results = []
-    for index, (query_id, label, points) in enumerate(entries):
-        kept = [(s, v) for s, v in points if (index, s) in shown]
+    for index, (query_id, label, _) in enumerate(entries):
         result: dict[str, Any] = {
             "Id": query_id,
             "Label": label,
-            "Timestamps": [_EPOCH + timedelta(seconds=s) for s, _ in kept],
-            "Values": [v for _, v in kept],
+            "Timestamps": [moment for _, _, moment in kept[index]],
+            "Values": [value for _, value, _ in kept[index]],
             "StatusCode": "PartialData" if index in unfinished else "Complete",
         }
         if messages and messages.get(query_id):
             result["Messages"] = list(messages[query_id])
         results.append(result)
     output: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
-    if rest and page and not plan.expressions:
-        _, index, seconds = page[-1]
-        output["NextToken"] = encode_token(plan.fingerprint, seconds, index)
+    if last is not None and not plan.expressions:
+        output["NextToken"] = encode_token(plan.fingerprint, *last)
     return output
+
+
+Points = list[tuple[float, float, datetime]]
+
+
+def _point(moment: datetime, value: float) -> tuple[float, float, datetime]:
+    # Series from the statistics are keyed by UTC datetimes already (the common case, cheap).
+    if isinstance(moment, datetime) and moment.tzinfo is UTC:
+        return (moment - _EPOCH).total_seconds(), value, moment
+    seconds = _seconds(moment)
+    return seconds, value, _EPOCH + timedelta(seconds=seconds)
+
+
+def _page(
+    plan: Plan, results: list[Points], descending: bool
+) -> tuple[list[Points], set[int], tuple[float, int] | None]:
+    """This page's points of each result (in ScanBy order), the results with points left for
+    later pages, and the (seconds, result index) of the page's last point when some are left."""
+
+    def order(seconds: float, index: int) -> tuple[float, int]:
+        return (-seconds if descending else seconds, index)
+
+    after = order(*plan.resume_after) if plan.resume_after else None
+    if after is None and sum(map(len, results)) <= plan.max_datapoints:
+        # The usual answer: a first page that holds everything, so nothing to merge or cut.
+        return results, set(), None
+    pending = sorted(
+        (order(seconds, index), index, seconds)
+        for index, points in enumerate(results)
+        for seconds, _, _ in points
+        if after is None or order(seconds, index) > after
+    )
+    page, rest = pending[: plan.max_datapoints], pending[plan.max_datapoints :]
+    shown = {(index, seconds) for _, index, seconds in page}
+    kept = [[p for p in points if (i, p[0]) in shown] for i, points in enumerate(results)]
+    unfinished = {index for _, index, _ in rest}
+    last = (page[-1][2], page[-1][1]) if rest and page else None
+    return kept, unfinished, last
 
 
 def _labelled(plan: Plan, query_id: str, value: Value) -> list[tuple[str, Series]]:

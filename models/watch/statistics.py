@@ -407,7 +407,7 @@ def aggregate(
     first value `aligned_range` returned), one per (bucket, unit), sorted ascending.
 
     `rows` are objects with attributes, or tuples, of (timestamp, unit, sample_count, sum,
-    minimum, maximum, distribution).
+    minimum, maximum, distribution); the timestamp is a datetime or whole epoch seconds.
     """
     start, end = _utc(start), _utc(end)
     step = timedelta(seconds=period)
@@ -441,16 +441,22 @@ def _bucketed(
     rows: Iterable[Any], start: datetime, end: datetime, step: timedelta, unit_filter: str | None
 ) -> Iterator[tuple[tuple[int, str], float, float, float, float, Any]]:
     """((bucket index from `start`, unit), count, sum, min, max, distribution) of each row
-    that counts: in [start, end), of the unit asked for, with samples."""
+    that counts: in [start, end), of the unit asked for, with samples. A row's timestamp is
+    whole epoch seconds (as the stores select it) or a datetime."""
+    first, last, period = _seconds(start), _seconds(end), step.total_seconds()
     for row in rows:
         timestamp, unit, count, total, low, high, distribution = _fields(row)
-        if timestamp.tzinfo is not UTC:
-            timestamp = _utc(timestamp)
-        if count <= 0 or not start <= timestamp < end:
+        if type(timestamp) is not int:
+            timestamp = _seconds(timestamp)
+        if count <= 0 or not first <= timestamp < last:
             continue
         if unit_filter is not None and unit != unit_filter:
             continue
-        yield ((timestamp - start) // step, unit), count, total, low, high, distribution
+        yield (int((timestamp - first) // period), unit), count, total, low, high, distribution
+
+
+def _seconds(moment: datetime) -> float:
+    return (_utc(moment) - _EPOCH).total_seconds()
 
 
 # How each standard statistic reads a bucket's [count, sum, minimum, maximum].

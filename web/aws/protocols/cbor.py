@@ -65,7 +65,7 @@ def _blob(value: Any, path: str) -> bytes:
     raise invalid(value, path, "blob")
 
 
-def _tag1(moment: datetime) -> cbor2.CBORTag:
+def _tag1(moment: datetime | float) -> cbor2.CBORTag:
     seconds = epoch_seconds(moment)
     return cbor2.CBORTag(1, int(seconds) if seconds.is_integer() else seconds)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from web.aws.protocols.common import NON_FINITE_WORDS, as_utc, invalid
+from web.aws.protocols.common import NON_FINITE_WORDS, invalid
 
 
 def _is_null(value: object) -> bool:
@@ -255,7 +255,7 @@ class DocumentWriter:
     datapoints runs those functions instead of dispatching on the shape's type for every
     value, which took a third of GetMetricStatistics' time."""
 
-    timestamp: Callable[[datetime], Any]
+    timestamp: Callable[[datetime | float], Any]  # a datetime (naive means UTC) or epoch seconds
     blob: Callable[[bytes], Any]
     double: Callable[[float], Any]
     _compiled: dict[str, Callable[[Any], Any]] = field(
@@ -319,8 +319,7 @@ class DocumentWriter:
         elif kind == "boolean":
             writer = bool
         elif kind == "timestamp":
-            timestamp = self.timestamp
-            writer = lambda value: timestamp(as_utc(value))  # noqa: E731
+            writer = self.timestamp  # each codec's own takes datetimes and epoch seconds
         elif kind == "blob":
             blob = self.blob
             writer = lambda value: blob(bytes(value))  # noqa: E731
