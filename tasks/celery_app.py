@@ -3,7 +3,7 @@
 `celery -A tasks.celery_app worker -Q watch -n watch@%h` (and likewise engine, metrics) runs
 one pool per workload; `celery -A tasks.celery_app beat` runs the single scheduler. This module
 reads Settings from the environment and wires the worker signals: structured logs with the
-task id bound, and stores reopened after fork.
+task id bound, stores reopened and the heap frozen after fork.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from celery import signals
 
 from config import logging as hw_logging
+from config.gc_tuning import freeze_long_lived
 from config.settings import from_env
 from tasks.factory import context_of, make_celery
 
@@ -32,6 +33,9 @@ def _setup_logging(**_: Any) -> None:
 @signals.worker_process_init.connect
 def _after_fork(**_: Any) -> None:
     context_of(app).dispose(after_fork=True)
+    # A pool child has imported every task module by now: freeze that heap, as the API
+    # workers do (config/gc_tuning.py).
+    freeze_long_lived()
 
 
 _started: dict[str, float] = {}
