@@ -8,15 +8,16 @@ a datum with 150 values stays one datum, never 150 rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 Dimensions = tuple[tuple[str, str], ...]  # sorted by name, then value
 
 
-@dataclass(frozen=True)
-class Datum:
+class Datum(NamedTuple):
+    # A NamedTuple rather than a frozen dataclass: a 1000-datum request builds a thousand, and
+    # the dataclass's __init__ (object.__setattr__ per field) made validating one take
+    # 2.0-2.2 ms instead of 1.3-1.4 ms (in-process, min of 200).
     namespace: str
     metric_name: str
     dimensions: Dimensions
