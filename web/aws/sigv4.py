@@ -40,7 +40,8 @@ MAX_PRESIGN_EXPIRES = 604800  # one week, in seconds (§2.5)
 
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 # strptime alone accepts unpadded or space-padded fields; the basic format has none.
-_AMZ_DATE_SHAPE = re.compile(r"\d{8}T\d{6}Z")
+# ASCII digits only: \d would also take other scripts' digits, which int() reads as well.
+_AMZ_DATE_SHAPE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 # RFC 3986 unreserved characters; everything else is percent-encoded in the query string.
 _QUERY_SAFE = "-_.~"
 _SIGNATURE_MISMATCH = (
