@@ -32,7 +32,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ReadTimeoutError
 
-from bench.systems import Target, start_heatwatch, start_moto
+from bench.systems import Target, start_heatwatch, start_moto, start_null_endpoint
 
 REGION = "us-east-1"
 SENDERS = 4  # client threads sending PutMetricData concurrently
@@ -156,8 +156,9 @@ def wait_visible(cw, namespace: str, expected: float, now: datetime) -> float:  
                        f"{VISIBLE_TIMEOUT}s")  # fmt: skip
 
 
-def ingest(target: Target, kind: str, requests_: int) -> float:
-    """Datapoints (samples) per second from the first send until all are visible."""
+def ingest(target: Target, kind: str, requests_: int, *, until_visible: bool = True) -> float:
+    """Datapoints (samples) per second from the first send until all are visible (or, with
+    `until_visible` False, until all are sent: the client's own rate)."""
     namespace = f"Bench/{kind}/{uuid.uuid4().hex[:8]}"
     now = _now()
     if kind in ("arrays", "distinct"):
@@ -187,8 +188,25 @@ def ingest(target: Target, kind: str, requests_: int) -> float:
         list(pool.map(lambda _: None, range(SENDERS)))
         started = time.perf_counter()
         list(pool.map(send, range(requests_)))
+        if not until_visible:
+            return per_request * requests_ / (time.perf_counter() - started)
     visible = wait_visible(checker, namespace, float(per_request * requests_), now)
     return per_request * requests_ / (visible - started)
+
+
+def client_ceilings(sizes: Sizes) -> dict[str, float]:
+    """The single-value ingest clients against bench/null_endpoint.py (median of 3): what
+    they can send on this machine, with the same threads, when the server does nothing."""
+    null = start_null_endpoint()
+    try:
+        return {
+            kind: statistics.median(
+                ingest(null, kind, sizes.put_requests, until_visible=False) for _ in range(3)
+            )
+            for kind in ("boto", "raw")
+        }
+    finally:
+        null.stop()
 
 
 def day_range(now: datetime) -> tuple[datetime, datetime]:
@@ -496,7 +514,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     names = [f"ours-{b}" for b in backends] + ([] if args.no_moto else ["moto"])
     moto = None
+    ceilings: dict[str, float] = {}
     try:
+        if "ingest" in only:
+            ceilings = client_ceilings(sizes)
         if not args.no_moto:
             log("starting moto_server")
             moto = start_moto()
@@ -556,6 +577,10 @@ def main(argv: list[str] | None = None) -> int:
         "GetMetricStatistics and 1 GetMetricData); p99 is the value at rank "
         "round(0.99 x (calls - 1)): the 3rd slowest of 200 calls, the slowest of 51 or fewer"
     )
+    if ceilings:
+        print("client ceiling, PutMetricData 1000x1 value against the null endpoint (a server "
+              f"that stores nothing): boto3 {ceilings['boto']:,.0f} dp/s, raw client "
+              f"{ceilings['raw']:,.0f} dp/s; the ingest rows cannot exceed it")  # fmt: skip
     for name in names:
         for note in results.get(name, {}).get("notes", []):
             print(f"note {name}: {note}")
