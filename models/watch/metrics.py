@@ -286,8 +286,8 @@ def _epoch_seconds(session: Session, column: Any) -> Any:
 
 
 def _column_rows(session: Session, query: Select[Any]) -> list[Row[Any]]:
-    # Plain column rows need none of the ORM's loading: run on the session's connection
-    # (its transaction), which builds the 1,440 rows of a day at 60 s in a third of the time.
+    # Plain column rows need none of the ORM's loading (a fifth of a GetMetricStatistics
+    # over a day in a live profile): run on the session's connection, in its transaction.
     return list(session.connection().execute(query).all())
 
 
