@@ -320,7 +320,7 @@ def _query_latencies(target: Target, namespace: str, calls: int) -> dict[str, fl
 
 def _raw_latencies(target: Target, gms_kwargs: dict, queries: list[dict], calls: int,
                    skip_gmd: bool) -> dict[str, float]:  # fmt: skip
-    """The same two calls from the raw client, which reads no response: the server's own
+    """The same two calls from the raw client, which does not parse the answer: the server's own
     latency (with HTTP), apart from botocore's parsing of 1,440 datapoints per answer."""
     raw = RawClient(target)
     span = {"StartTime": gms_kwargs["StartTime"].timestamp(),
