@@ -167,4 +167,4 @@ def test_rollups_add_up_across_batches_and_distributions_round_trip(watch_db) ->
     # A single (value, count) pair is not stored: min = max = value say it (Datum).
     assert stored == [(1.0, None), (1.0, None), (4.0, [[2.5, 3.0], [7.0, 1.0]])]
     # Read back as whole epoch seconds, the row shape statistics.aggregate takes.
-    assert all(r.timestamp == int(minute.timestamp()) for r in rows)
+    assert all(r.timestamp == int(minute.timestamp()) and type(r.timestamp) is int for r in rows)

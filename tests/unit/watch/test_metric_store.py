@@ -69,6 +69,22 @@ def test_rollups_merge_across_batches_and_timestamps_follow_storage_resolution(w
     assert stamps == [NOW.replace(second=0), NOW.replace(second=0), NOW]
 
 
+def test_reads_give_whole_epoch_seconds_in_the_row_shape_aggregate_takes(watch_db) -> None:
+    store(watch_db, "b1", [datum(4.0, at=NOW), datum(9.0, at=NOW, resolution=1)])
+    span = (NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+    with session_scope(watch_db) as session:
+        ids = metrics.find_metric_ids(session, "t1", "App", "Lat", (("Host", "a"),))
+        rows = metrics.fetch_datapoints(session, ids, *span)
+        (rollup,) = metrics.fetch_rollups(session, ids, *span)
+    minute, second = int(NOW.replace(second=0).timestamp()), int(NOW.timestamp())
+    assert sorted(tuple(row) for row in rows) == [
+        (minute, "None", 1.0, 4.0, 4.0, 4.0, None),
+        (second, "None", 1.0, 9.0, 9.0, 9.0, None),
+    ]
+    assert tuple(rollup) == (minute, "None", 2.0, 13.0, 4.0, 9.0, None)
+    assert all(type(row.timestamp) is int for row in [*rows, rollup])
+
+
 def test_exact_dimension_match_and_tenant_isolation(watch_db) -> None:
     store(watch_db, "b1", [datum(dims=(("Host", "a"),)), datum(dims=(("Host", "a"), ("Az", "1")))])
     store(watch_db, "b2", [datum(dims=(("Host", "a"),))], tenant="t2")
