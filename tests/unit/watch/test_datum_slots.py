@@ -38,6 +38,15 @@ def test_datums_of_one_minute_become_one_row_with_their_values_added() -> None:
     assert row.distribution == ((1.0, 4.0),)
 
 
+@pytest.mark.parametrize("size", [10, 100], ids=["added in a dict", "tallied by Counter"])
+def test_a_slots_values_are_counted_once_each_in_first_seen_order(size: int) -> None:
+    values = [float((i * 3) % 7) for i in range(size)]
+    (row,) = combine_by_slot([value(v, at=NOW + timedelta(seconds=i % 60)) for i, v in
+                              enumerate(values)])  # fmt: skip
+    assert row.distribution == tuple((v, float(values.count(v))) for v in dict.fromkeys(values))
+    assert (row.sample_count, row.sum) == (float(size), sum(values))
+
+
 @pytest.mark.parametrize(
     "other",
     [
