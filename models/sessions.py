@@ -45,8 +45,9 @@ def make_engine(url: str) -> Engine:
 class Database:
     """One store: its engine and session factory, created lazily in the process that uses it.
 
-    Lazy creation matters: gunicorn and Celery fork workers, and pooled connections must never
-    cross a fork (SQLAlchemy pooling docs). `dispose()` after fork drops any inherited pool.
+    Lazy creation matters: Celery forks its pool children (and a WSGI server may fork its
+    workers), and pooled connections must never cross a fork (SQLAlchemy pooling docs).
+    `dispose()` after fork drops any inherited pool.
     """
 
     def __init__(self, url: str, name: str) -> None:

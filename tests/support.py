@@ -69,7 +69,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 @dataclass
 class ProcessSet:
-    """Real child processes (gunicorn, celery) whose output goes to files under `log_dir`."""
+    """Real child processes (celery workers, beat) whose output goes to files under `log_dir`."""
 
     env: dict[str, str]
     log_dir: Path
@@ -90,18 +90,6 @@ class ProcessSet:
 
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
-
-    def gunicorn(self, name: str, factory: str, port: int) -> None:
-        self.start(
-            name,
-            [
-                str(VENV_BIN / "gunicorn"),
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", "1",
-                "--no-control-socket",
-                factory,
-            ],
-        )  # fmt: skip
 
     def celery_worker(self, queue: str, concurrency: int = 1, node: str | None = None) -> None:
         node = node or f"{queue}@%h"

@@ -1,6 +1,6 @@
 """The orchestration frontend (port 8004): Heat-style REST API for stacks.
 
-gunicorn -b 127.0.0.1:8004 "web.heat_app:create_heat_app()"
+granian --interface wsgi --port 8004 --factory web.wsgi:heat_app   (see the Procfile)
 """
 
 from __future__ import annotations

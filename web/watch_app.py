@@ -1,6 +1,6 @@
 """The watch frontend (port 8003): the CloudWatch-compatible endpoint and the watch REST API.
 
-    gunicorn -b 127.0.0.1:8003 "web.watch_app:create_watch_app()"
+    granian --interface wsgi --port 8003 --factory web.wsgi:watch_app   (see the Procfile)
 
 The CloudWatch endpoint answers on `/` (and `/v1/`, and the CBOR operation paths); the
 OpenStack-style REST API answers on `/v1/<tenant_id>/...` beside it (web/api/watch/),

@@ -15,17 +15,12 @@ from models.orchestration.tables import Stack
 from web.api.errors import HttpError
 from web.auth import require_tenant
 from web.aws import errors as aws_errors
-from web.aws.request import AwsRequest
+from web.aws.request import AwsRequest, path_as_sent
 from web.aws.sigv4 import verify_request
 from web.context import web_context
 from web.sessions import db_session
 
 SIGV4_SERVICE = "cloudformation"
-
-
-def _raw_path() -> str:
-    raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    return raw_uri.split("?", 1)[0] if raw_uri else request.path
 
 
 def _sigv4_principal() -> Principal:
@@ -41,7 +36,7 @@ def _sigv4_principal() -> Principal:
 
     aws_request = AwsRequest(
         method=request.method,
-        path=_raw_path(),
+        path=path_as_sent(request.environ),
         query_string=request.query_string.decode("latin-1"),
         headers=tuple(request.headers.items()),
         body=request.get_data(cache=True),

@@ -21,7 +21,7 @@ from web.aws import alarms, cloudwatch, errors, resources, widget_images
 from web.aws.authentication import authenticate, authorize
 from web.aws.domain_errors import map_domain_error
 from web.aws.protocols import PROTOCOLS, ParsedCall, detect_protocol
-from web.aws.request import AwsRequest, headers_from_environ
+from web.aws.request import AwsRequest, headers_from_environ, path_as_sent
 
 log = logging.getLogger("heatwatch.aws")
 
@@ -44,19 +44,12 @@ class RequestEntityTooLarge(errors.SenderError):
     status = 413
 
 
-def _raw_path(environ: dict) -> str:
-    # SigV4 signs the path as the client sent it; gunicorn keeps that in RAW_URI, while
-    # request.path is already percent-decoded.
-    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    return raw_uri.split("?", 1)[0] if raw_uri else request.path
-
-
 def _aws_request() -> AwsRequest:
     # Read from the WSGI environ once: each `request.x` goes through Flask's context proxy.
     environ = request.environ
     return AwsRequest(
         method=environ.get("REQUEST_METHOD", "GET").upper(),
-        path=_raw_path(environ),
+        path=path_as_sent(environ),
         query_string=environ.get("QUERY_STRING", ""),
         headers=headers_from_environ(environ),
         body=request.get_data(cache=False),

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,23 @@ def headers_from_environ(environ: Mapping[str, Any]) -> tuple[tuple[str, str], .
         elif key in _UNPREFIXED and value:
             headers.append((_UNPREFIXED[key], value))
     return tuple(headers)
+
+
+def path_as_sent(environ: Mapping[str, Any]) -> str:
+    """The request's path as the client sent it, still percent-encoded: what SigV4 signs.
+
+    gunicorn and uWSGI keep the request target (RAW_URI, REQUEST_URI). granian, our server,
+    passes only the decoded PATH_INFO, so the path is encoded again the way AWS clients
+    encode one: every byte but RFC 3986's unreserved characters and "/". A client that
+    encoded some other way (a "%2F" inside a segment, say) no longer matches; no AWS SDK
+    does, and none of our endpoints' paths has such characters.
+    """
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw_uri:
+        return raw_uri.split("?", 1)[0]
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    try:
+        raw = path.encode("latin-1")  # PEP 3333: the path's bytes, one character each
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8")  # a server that decoded it as UTF-8 instead
+    return quote(raw, safe="/~") or "/"
