@@ -5,19 +5,23 @@
 
 granian calls the factory once in each worker. Everything every request needs is loaded
 there, then frozen out of the garbage collector's reach (config/gc_tuning.py says why).
+Each factory imports only its own frontend, so a heat-api worker never loads the watch side.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from config.gc_tuning import freeze_long_lived
-from web.aws.model import service_model
-from web.heat_app import create_heat_app
-from web.watch_app import create_watch_app
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def watch_app() -> Flask:
+    from web.aws.model import service_model
+    from web.watch_app import create_watch_app
+
     app = create_watch_app()
     service_model()  # the CloudWatch model otherwise loads on the first request
     freeze_long_lived()
@@ -25,6 +29,8 @@ def watch_app() -> Flask:
 
 
 def heat_app() -> Flask:
+    from web.heat_app import create_heat_app
+
     app = create_heat_app()
     freeze_long_lived()
     return app
