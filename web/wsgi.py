@@ -5,7 +5,7 @@
 
 granian calls the factory once in each worker. Everything every request needs is loaded
 there, then frozen out of the garbage collector's reach (config/gc_tuning.py says why).
-Each factory imports only its own frontend, so a heat-api worker never loads the watch side.
+Each factory imports only its own frontend: a heat-api worker never loads the watch app.
 """
 
 from __future__ import annotations
